@@ -1,0 +1,180 @@
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using RawRelay.Http;
+using RawRelay.Transport;
+using RawRelay.WebSockets;
+
+namespace RawRelay.Hosting;
+
+/// <summary>
+/// Serves one accepted TCP connection until its upgrade: reads the request head (8 KiB, within
+/// <c>--handshake-timeout</c>), then answers it with a static file, a refusal, or 101 and hands the
+/// socket to a registered <see cref="WebSocketConnection"/>. Thread-safe: shared by all connections.
+/// </summary>
+internal sealed class HttpConnectionHandler
+{
+    private static readonly StreamPipeReaderOptions HeadReaderOptions =
+        new(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true);
+
+    private readonly RelayOptions _options;
+    private readonly ConnectionSettings _settings;
+    private readonly HandshakePolicy _policy;
+    private readonly StaticFiles? _staticFiles;
+    private readonly CancellationToken _stopping;
+
+    public HttpConnectionHandler(RelayOptions options, ConnectionSettings settings, HandshakePolicy policy,
+        StaticFiles? staticFiles, CancellationToken stopping)
+    {
+        _options = options;
+        _settings = settings;
+        _policy = policy;
+        _staticFiles = staticFiles;
+        _stopping = stopping;
+    }
+
+    /// <summary>Runs the handshake; an accepted connection then runs on its own task.</summary>
+    public async Task HandleAsync(Socket socket)
+    {
+        try
+        {
+            socket.NoDelay = true;
+            WebSocketConnection? connection = await HandshakeAsync(socket).ConfigureAwait(false);
+            if (connection is null)
+                await CloseGracefullyAsync(socket).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException)
+        {
+            // The client vanished during its handshake.
+            socket.Dispose();
+        }
+        catch (Exception e)
+        {
+            _settings.Log.Error("handshake failed unexpectedly", e);
+            socket.Dispose();
+        }
+    }
+
+    /// <summary>The registered connection, already running, or null when the request was answered otherwise.</summary>
+    private async Task<WebSocketConnection?> HandshakeAsync(Socket socket)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping);
+        timeout.CancelAfter(TimeSpan.FromSeconds(_options.HandshakeTimeout));
+        var stream = new NetworkStream(socket, ownsSocket: false);
+        PipeReader pipe = PipeReader.Create(stream, HeadReaderOptions);
+        var reader = new LineReader(pipe, RequestHeadReader.MaxHeadBytes);
+        try
+        {
+            RequestHeadResult result;
+            try
+            {
+                result = await RequestHeadReader.ReadAsync(reader, timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!_stopping.IsCancellationRequested)
+            {
+                await RefuseAsync(socket, 408, "request not complete in time").ConfigureAwait(false);
+                return null;
+            }
+
+            if (result.Head is not { } head)
+            {
+                await RefuseAsync(socket, result.Status, result.Reason).ConfigureAwait(false);
+                return null;
+            }
+
+            if (head.Path != _options.Path)
+            {
+                await ServeOtherPathAsync(socket, head).ConfigureAwait(false);
+                return null;
+            }
+
+            HandshakeDecision decision = HandshakeValidator.Validate(head, _policy);
+            if (!decision.Accepted)
+            {
+                await RefuseAsync(socket, decision.Status, decision.Reason).ConfigureAwait(false);
+                return null;
+            }
+
+            var connection = new WebSocketConnection(socket, decision.Id, RemoteAddress(socket, head),
+                _settings.Registry.NextSequence(), _settings);
+            if (!_settings.Registry.TryAdd(connection, _options.MaxConnections))
+            {
+                await RefuseAsync(socket, 503, "too many connections").ConfigureAwait(false);
+                return null;
+            }
+
+            _settings.Stats.ConnectionOpened();
+            _settings.Log.Info($"open {connection.Id} {connection.RemoteAddress}");
+            byte[] received = System.Buffers.BuffersExtensions.ToArray(reader.Buffered);
+            reader.Complete();
+            _ = connection.RunAsync(HttpResponses.SwitchingProtocols(decision.Key), received);
+            return connection;
+        }
+        finally
+        {
+            reader.Complete();
+        }
+    }
+
+    private async Task ServeOtherPathAsync(Socket socket, RequestHead head)
+    {
+        if (_staticFiles?.Resolve(head.Path) is not { } file)
+        {
+            await RefuseAsync(socket, 404, "not found").ConfigureAwait(false);
+            return;
+        }
+
+        if (head.Method is not ("GET" or "HEAD"))
+        {
+            await RefuseAsync(socket, 405, "method not allowed").ConfigureAwait(false);
+            return;
+        }
+
+        byte[] body = await File.ReadAllBytesAsync(file.Path, _stopping).ConfigureAwait(false);
+        await socket.SendAsync(HttpResponses.FileHead(file.ContentType, body.Length), SocketFlags.None).ConfigureAwait(false);
+        if (head.Method == "GET")
+            await socket.SendAsync(body, SocketFlags.None).ConfigureAwait(false);
+    }
+
+    private static async Task RefuseAsync(Socket socket, int status, string reason) =>
+        await socket.SendAsync(HttpResponses.Refusal(status, reason), SocketFlags.None).ConfigureAwait(false);
+
+    /// <summary>
+    /// Ends a plain HTTP exchange without a reset: shut down our side, read what the client still sends
+    /// (at most a second and 64 KiB), then close; closing with unread bytes would make the kernel send an
+    /// RST, which can destroy the response before the client reads it.
+    /// </summary>
+    private static async Task CloseGracefullyAsync(Socket socket)
+    {
+        try
+        {
+            socket.Shutdown(SocketShutdown.Send);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            var drain = new byte[4096];
+            for (int total = 0; total < 64 * 1024;)
+            {
+                int read = await socket.ReceiveAsync(drain, SocketFlags.None, timeout.Token).ConfigureAwait(false);
+                if (read == 0)
+                    break;
+                total += read;
+            }
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The client reset or lingered; either way the exchange is over.
+        }
+        finally
+        {
+            socket.Dispose();
+        }
+    }
+
+    private string RemoteAddress(Socket socket, RequestHead head)
+    {
+        var remote = (IPEndPoint)socket.RemoteEndPoint!;
+        IPAddress address = remote.Address;
+        if (_options.TrustProxy && ClientAddress.FromForwardedFor(head["X-Forwarded-For"]) is { } forwarded)
+            address = forwarded;
+        return ClientAddress.Format(address, remote.Port);
+    }
+}

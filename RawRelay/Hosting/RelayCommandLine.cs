@@ -1,0 +1,161 @@
+using System.Collections;
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Net;
+
+namespace RawRelay.Hosting;
+
+/// <summary>
+/// The command line (System.CommandLine) and its environment variables: every option of the SPEC, each
+/// also settable as <c>RAWRELAY_&lt;NAME&gt;</c>; the command line wins. Maps them to
+/// <see cref="RelayOptions"/> or to a usage error (exit 2). Not thread-safe; used once at start.
+/// </summary>
+internal sealed class RelayCommandLine
+{
+    public const int ExitOk = 0;
+    public const int ExitCannotStart = 1;
+    public const int ExitUsage = 2;
+
+    private readonly Option<int> _port = new("--port") { Description = "TCP port for WebSocket and HTTP (default 8080)", DefaultValueFactory = _ => 8080 };
+    private readonly Option<string?> _bind = new("--bind") { Description = "address to listen on (default: all interfaces, IPv4 and IPv6)" };
+    private readonly Option<string> _path = new("--path") { Description = "the WebSocket endpoint (default /websocket)", DefaultValueFactory = _ => "/websocket" };
+    private readonly Option<string> _control = new("--control") { Description = "path of the control socket (default /tmp/rawrelay.sock)", DefaultValueFactory = _ => "/tmp/rawrelay.sock" };
+    private readonly Option<string> _controlMode = new("--control-mode") { Description = "octal file mode of the control socket (default 660)", DefaultValueFactory = _ => "660" };
+    private readonly Option<string?> _static = new("--static") { Description = "folder served over plain HTTP on the same port (default: none)" };
+    private readonly Option<long> _maxMessage = new("--max-message") { Description = "largest message in bytes, in and out (default 1048576)", DefaultValueFactory = _ => 1048576 };
+    private readonly Option<long> _sendQueue = new("--send-queue") { Description = "bytes held for one slow client before it is cut off (default 1048576)", DefaultValueFactory = _ => 1048576 };
+    private readonly Option<int> _pingInterval = new("--ping-interval") { Description = "seconds between server pings; 0 turns pings off (default 30)", DefaultValueFactory = _ => 30 };
+    private readonly Option<int> _handshakeTimeout = new("--handshake-timeout") { Description = "seconds a client has to complete its HTTP request (default 10)", DefaultValueFactory = _ => 10 };
+    private readonly Option<int> _maxConnections = new("--max-connections") { Description = "open WebSocket connections; more get HTTP 503 (default 100000)", DefaultValueFactory = _ => 100_000 };
+    private readonly Option<string> _logLevel = new("--log-level") { Description = "debug, info, warn or error (default info)", DefaultValueFactory = _ => "info" };
+    private readonly Option<bool> _echo = new("--echo") { Description = "send every client message back to it (for conformance suites)" };
+    private readonly Option<string?> _secret = new("--secret") { Description = "require a valid exp and token on every connection (HMAC-SHA256 of <id>:<exp>)" };
+    private readonly Option<string[]> _allowedOrigin = new("--allowed-origin") { Description = "an Origin that may connect; repeatable (default: any)", Arity = ArgumentArity.ZeroOrMore };
+    private readonly Option<bool> _trustProxy = new("--trust-proxy") { Description = "take the client address from X-Forwarded-For" };
+
+    public RelayCommandLine()
+    {
+        Root = new RootCommand("RawRelay: holds browsers' WebSocket connections and sends them what a local control socket says.")
+        {
+            _port, _bind, _path, _control, _controlMode, _static, _maxMessage, _sendQueue, _pingInterval,
+            _handshakeTimeout, _maxConnections, _logLevel, _echo, _secret, _allowedOrigin, _trustProxy,
+        };
+    }
+
+    public RootCommand Root { get; }
+
+    /// <summary>
+    /// Parses the arguments with the environment's settings for every option the arguments leave out.
+    /// </summary>
+    public ParseResult Parse(IReadOnlyList<string> args, IDictionary environment)
+    {
+        ParseResult parsed = Root.Parse(args.ToArray());
+        if (parsed.Errors.Count > 0 || parsed.CommandResult.Command != Root)
+            return parsed;
+        List<string> fromEnvironment = EnvironmentArguments(parsed, environment);
+        return fromEnvironment.Count == 0 ? parsed : Root.Parse([.. args, .. fromEnvironment]);
+    }
+
+    /// <summary>The options, or an error message for values that parse but make no sense.</summary>
+    public RelayOptions? ToOptions(ParseResult parsed, out string error)
+    {
+        error = "";
+        IPAddress? bind = null;
+        string? bindText = parsed.GetValue(_bind);
+        if (bindText is not null && !IPAddress.TryParse(bindText.Trim('[', ']'), out bind))
+            return Fail($"--bind: '{bindText}' is not an IP address", out error);
+        int port = parsed.GetValue(_port);
+        if (port is < 0 or > 65535)
+            return Fail("--port must be 0-65535", out error);
+        string path = parsed.GetValue(_path)!;
+        if (!path.StartsWith('/') || path.Contains('?') || path.Contains(' '))
+            return Fail("--path must start with '/' and hold no '?' or space", out error);
+        string modeText = parsed.GetValue(_controlMode)!;
+        if (modeText.Length is 0 or > 4 || modeText.Any(c => c is < '0' or > '7'))
+            return Fail($"--control-mode: '{modeText}' is not an octal file mode", out error);
+        long maxMessage = parsed.GetValue(_maxMessage);
+        if (maxMessage is < 1 or > int.MaxValue - 1024)
+            return Fail("--max-message must be between 1 and 2147482623", out error);
+        long sendQueue = parsed.GetValue(_sendQueue);
+        if (sendQueue < 1)
+            return Fail("--send-queue must be at least 1", out error);
+        int pingInterval = parsed.GetValue(_pingInterval);
+        if (pingInterval < 0)
+            return Fail("--ping-interval must be 0 or more", out error);
+        int handshakeTimeout = parsed.GetValue(_handshakeTimeout);
+        if (handshakeTimeout < 1)
+            return Fail("--handshake-timeout must be at least 1", out error);
+        int maxConnections = parsed.GetValue(_maxConnections);
+        if (maxConnections < 1)
+            return Fail("--max-connections must be at least 1", out error);
+        if (!RelayLog.TryParseLevel(parsed.GetValue(_logLevel)!, out LogLevel level))
+            return Fail("--log-level must be debug, info, warn or error", out error);
+        string? secret = parsed.GetValue(_secret);
+        if (secret is { Length: 0 })
+            return Fail("--secret must not be empty", out error);
+
+        return new RelayOptions
+        {
+            Port = port,
+            Bind = bind,
+            Path = path,
+            Control = parsed.GetValue(_control)!,
+            ControlMode = (UnixFileMode)Convert.ToInt32(modeText, 8),
+            Static = parsed.GetValue(_static),
+            MaxMessage = maxMessage,
+            SendQueue = sendQueue,
+            PingInterval = pingInterval,
+            HandshakeTimeout = handshakeTimeout,
+            MaxConnections = maxConnections,
+            LogLevel = level,
+            Echo = parsed.GetValue(_echo),
+            Secret = secret,
+            AllowedOrigins = parsed.GetValue(_allowedOrigin) ?? [],
+            TrustProxy = parsed.GetValue(_trustProxy),
+        };
+    }
+
+    /// <summary>RAWRELAY_PORT for --port, RAWRELAY_MAX_MESSAGE for --max-message, and so on.</summary>
+    public static string EnvironmentName(Option option) =>
+        "RAWRELAY_" + option.Name.TrimStart('-').Replace('-', '_').ToUpperInvariant();
+
+    private List<string> EnvironmentArguments(ParseResult parsed, IDictionary environment)
+    {
+        var arguments = new List<string>();
+        foreach (Option option in Root.Options)
+        {
+            if (option.Name is "--help" or "--version" || parsed.GetResult(option) is { Implicit: false })
+                continue;
+            if (environment[EnvironmentName(option)] is not string value)
+                continue;
+            if (option.ValueType == typeof(bool))
+            {
+                if (IsTrue(value))
+                    arguments.Add(option.Name);
+            }
+            else if (option.ValueType == typeof(string[]))
+            {
+                foreach (string item in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                    arguments.AddRange([option.Name, item]);
+            }
+            else
+            {
+                arguments.AddRange([option.Name, value]);
+            }
+        }
+
+        return arguments;
+    }
+
+    private static bool IsTrue(string value) =>
+        value.Equals("1", StringComparison.Ordinal) || value.Equals("true", StringComparison.OrdinalIgnoreCase);
+
+    private static RelayOptions? Fail(string message, out string error)
+    {
+        error = message;
+        return null;
+    }
+
+    internal static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

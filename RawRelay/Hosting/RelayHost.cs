@@ -1,0 +1,166 @@
+using System.Net;
+using System.Net.Sockets;
+using RawRelay.Control;
+using RawRelay.Http;
+using RawRelay.Hub;
+using RawRelay.Transport;
+using RawRelay.WebSockets;
+
+namespace RawRelay.Hosting;
+
+/// <summary>
+/// Owns one relay: binds the TCP and control listeners, runs their accept loops and the ping timer, and
+/// shuts everything down in the SPEC's order. Start it, then await <see cref="RunAsync"/>. Thread-safe.
+/// </summary>
+internal sealed class RelayHost : IDisposable
+{
+    private readonly RelayOptions _options;
+    private readonly RelayLog _log;
+    private readonly Listener _http;
+    private readonly Listener _control;
+    private readonly ConnectionSettings _settings;
+    private readonly Relay _relay;
+    private readonly StaticFiles? _staticFiles;
+    private bool _controlFileOwned = true;
+
+    private RelayHost(RelayOptions options, RelayLog log, Listener http, Listener control, StaticFiles? staticFiles)
+    {
+        _options = options;
+        _log = log;
+        _http = http;
+        _control = control;
+        _staticFiles = staticFiles;
+        var registry = new ConnectionRegistry();
+        var stats = new RelayStats();
+        _relay = new Relay(registry, stats);
+        _settings = new ConnectionSettings
+        {
+            MaxMessage = options.MaxMessage,
+            SendQueueLimit = options.SendQueue,
+            Echo = options.Echo,
+            Registry = registry,
+            Stats = stats,
+            Log = log,
+        };
+    }
+
+    /// <summary>The bound TCP endpoint (the real port when <c>--port 0</c> was asked for).</summary>
+    public IPEndPoint HttpEndPoint => (IPEndPoint)_http.LocalEndPoint;
+
+    public string ControlPath => _options.Control;
+
+    internal ConnectionRegistry Registry => _settings.Registry;
+
+    /// <summary>Binds both listeners; a <see cref="StartupException"/> says why it cannot.</summary>
+    public static RelayHost Start(RelayOptions options, RelayLog log)
+    {
+        StaticFiles? staticFiles = null;
+        if (options.Static is not null)
+        {
+            if (!Directory.Exists(options.Static))
+                throw new StartupException($"static folder {options.Static} does not exist");
+            staticFiles = new StaticFiles(options.Static);
+        }
+
+        Listener http = StartHttp(options);
+        try
+        {
+            Listener control = ControlSocketFile.Listen(options.Control, options.ControlMode);
+            return new RelayHost(options, log, http, control, staticFiles);
+        }
+        catch
+        {
+            http.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Serves until <paramref name="stop"/> fires, then shuts down: close 1001 to every client,
+    /// at most the shutdown timeout for their replies, the control socket file removed.</summary>
+    public async Task RunAsync(CancellationToken stop)
+    {
+        _log.Info($"listening on {HttpEndPoint} path {_options.Path}, control socket {_options.Control}" +
+            (_staticFiles is null ? "" : $", static files from {Path.GetFullPath(_options.Static!)}"));
+        var policy = new HandshakePolicy(_options.AllowedOrigins, _options.Secret,
+            () => DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        var handler = new HttpConnectionHandler(_options, _settings, policy, _staticFiles, stop);
+        Task httpLoop = _http.AcceptLoopAsync(handler.HandleAsync, stop);
+        Task controlLoop = _control.AcceptLoopAsync(socket => ServeControlAsync(socket, stop), stop);
+        Task pings = PingLoopAsync(stop);
+
+        await Task.WhenAll(httpLoop, controlLoop, pings).ConfigureAwait(false);
+        _log.Info($"shutting down: closing {_settings.Registry.Count} connection(s)");
+        Dispose();
+        await CloseAllAsync().ConfigureAwait(false);
+        _log.Info("stopped");
+        _log.Flush();
+    }
+
+    private async Task ServeControlAsync(Socket socket, CancellationToken stop)
+    {
+        _log.Debug("control connection opened");
+        await new ControlConnection(socket, _relay, _options.MaxMessage, _log).RunAsync(stop).ConfigureAwait(false);
+        _log.Debug("control connection closed");
+    }
+
+    private async Task PingLoopAsync(CancellationToken stop)
+    {
+        if (_options.PingInterval <= 0)
+            return;
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(_options.PingInterval));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+            {
+                foreach (IRelayConnection connection in _settings.Registry.Snapshot())
+                    ((WebSocketConnection)connection).Ping();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutting down.
+        }
+    }
+
+    private async Task CloseAllAsync()
+    {
+        foreach (IRelayConnection connection in _settings.Registry.Snapshot())
+            ((WebSocketConnection)connection).Shutdown(EndReason.ServerShutdown, CloseCode.GoingAway, "server shutdown");
+        using var deadline = new CancellationTokenSource(_settings.ShutdownCloseTimeout + TimeSpan.FromSeconds(0.5));
+        while (_settings.Registry.Count > 0 && !deadline.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(20), deadline.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    private static Listener StartHttp(RelayOptions options)
+    {
+        IPAddress address = options.Bind ?? (Socket.OSSupportsIPv6 ? IPAddress.IPv6Any : IPAddress.Any);
+        try
+        {
+            return Listener.Start(new IPEndPoint(address, options.Port), 4096);
+        }
+        catch (SocketException e)
+        {
+            throw new StartupException($"cannot listen on {address}:{options.Port}: {e.Message}");
+        }
+    }
+
+    public void Dispose()
+    {
+        _http.Dispose();
+        _control.Dispose();
+        if (_controlFileOwned)
+        {
+            _controlFileOwned = false;
+            ControlSocketFile.Remove(_options.Control);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+using System.Net;
+
+namespace RawRelay.Hosting;
+
+/// <summary>Everything the relay is configured with (SPEC "Running it"). Immutable.</summary>
+internal sealed record RelayOptions
+{
+    public int Port { get; init; } = 8080;
+
+    /// <summary>The address to listen on; null for all interfaces, IPv4 and IPv6.</summary>
+    public IPAddress? Bind { get; init; }
+
+    public string Path { get; init; } = "/websocket";
+    public string Control { get; init; } = "/tmp/rawrelay.sock";
+    public UnixFileMode ControlMode { get; init; } = (UnixFileMode)Convert.ToInt32("660", 8);
+    public string? Static { get; init; }
+    public long MaxMessage { get; init; } = 1024 * 1024;
+    public long SendQueue { get; init; } = 1024 * 1024;
+    public int PingInterval { get; init; } = 30;
+    public int HandshakeTimeout { get; init; } = 10;
+    public int MaxConnections { get; init; } = 100_000;
+    public LogLevel LogLevel { get; init; } = LogLevel.Info;
+    public bool Echo { get; init; }
+    public string? Secret { get; init; }
+    public IReadOnlyList<string> AllowedOrigins { get; init; } = [];
+    public bool TrustProxy { get; init; }
+}

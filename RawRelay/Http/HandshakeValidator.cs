@@ -1,0 +1,49 @@
+using System.Globalization;
+
+namespace RawRelay.Http;
+
+/// <summary>
+/// Maps a request head for the WebSocket path to an accept or a refusal, in the SPEC's order of
+/// precedence: 405, 400, 426, 403 (origin, then token). 431 and 404 are decided before this, 503 after.
+/// Pure; thread-safe (static).
+/// </summary>
+internal static class HandshakeValidator
+{
+    public static HandshakeDecision Validate(RequestHead head, HandshakePolicy policy)
+    {
+        if (head.Method != "GET")
+            return HandshakeDecision.Refuse(405, "method not allowed");
+        if (head.Version != "HTTP/1.1")
+            return HandshakeDecision.Refuse(400, "HTTP/1.1 required");   // RFC 6455 §4.1 item 2
+        if (head.Count("Host") != 1)
+            return HandshakeDecision.Refuse(400, "missing Host");         // RFC 9112 §3.2
+        if (!head.HasToken("Upgrade", "websocket"))
+            return HandshakeDecision.Refuse(400, "missing Upgrade: websocket");
+        if (!head.HasToken("Connection", "Upgrade"))
+            return HandshakeDecision.Refuse(400, "missing Connection: Upgrade");
+        string? key = head["Sec-WebSocket-Key"];
+        if (head.Count("Sec-WebSocket-Key") != 1 || !AcceptKey.IsValidKey(key))
+            return HandshakeDecision.Refuse(400, "missing or bad Sec-WebSocket-Key");
+        if (!QueryString.TryGet(head.Query, "id", out string id, out _) || !ConnectionIds.IsValid(id))
+            return HandshakeDecision.Refuse(400, "missing or invalid id");
+        if (head["Sec-WebSocket-Version"]?.Trim() != "13")
+            return HandshakeDecision.Refuse(426, "Sec-WebSocket-Version 13 required");
+
+        if (policy.AllowedOrigins.Count > 0 && !policy.AllowedOrigins.Contains(head["Origin"] ?? ""))
+            return HandshakeDecision.Refuse(403, "origin not allowed");
+        if (policy.Secret is not null && !HasValidToken(head.Query, id, policy))
+            return HandshakeDecision.Refuse(403, "missing, invalid or expired token");
+
+        return new HandshakeDecision(101, "", id, key!);
+    }
+
+    private static bool HasValidToken(string query, string id, HandshakePolicy policy)
+    {
+        if (!QueryString.TryGet(query, "exp", out string expText, out _)
+            || !QueryString.TryGet(query, "token", out string token, out _))
+            return false;
+        if (!long.TryParse(expText, NumberStyles.None, CultureInfo.InvariantCulture, out long exp) || exp <= policy.UnixNow())
+            return false;
+        return ConnectionToken.Verify(policy.Secret!, id, exp, token);
+    }
+}

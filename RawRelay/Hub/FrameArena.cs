@@ -1,0 +1,36 @@
+using RawRelay.WebSockets;
+
+namespace RawRelay.Hub;
+
+/// <summary>
+/// Frames outgoing messages into large shared chunks so that small messages cost no allocation of their
+/// own; a chunk is freed by the GC once no queue refers to it. Bytes handed out never change. Not
+/// thread-safe: one per control connection.
+/// </summary>
+internal sealed class FrameArena
+{
+    private const int ChunkSize = 64 * 1024;
+    private const int MaxArenaFrame = 8 * 1024;
+    private byte[] _chunk = [];
+    private int _used;
+
+    /// <summary>A whole server frame holding <paramref name="payload"/>.</summary>
+    public ReadOnlyMemory<byte> Frame(Opcode opcode, ReadOnlySpan<byte> payload)
+    {
+        int length = FrameWriter.HeaderLength(payload.Length) + payload.Length;
+        if (length > MaxArenaFrame)
+            return FrameWriter.Frame(opcode, payload);
+        if (_chunk.Length - _used < length)
+        {
+            _chunk = GC.AllocateUninitializedArray<byte>(ChunkSize);
+            _used = 0;
+        }
+
+        Span<byte> destination = _chunk.AsSpan(_used, length);
+        int headerLength = FrameWriter.WriteHeader(destination, opcode, payload.Length);
+        payload.CopyTo(destination[headerLength..]);
+        var frame = new ReadOnlyMemory<byte>(_chunk, _used, length);
+        _used += length;
+        return frame;
+    }
+}

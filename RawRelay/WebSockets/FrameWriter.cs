@@ -1,0 +1,72 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Text;
+
+namespace RawRelay.WebSockets;
+
+/// <summary>
+/// Writes server frames (RFC 6455 §5.2): FIN set, unmasked, shortest length encoding.
+/// Thread-safe (static, no state).
+/// </summary>
+internal static class FrameWriter
+{
+    public const int MaxHeaderLength = 10;
+
+    /// <summary>Bytes a header for a payload of this length takes.</summary>
+    public static int HeaderLength(long payloadLength) => payloadLength switch
+    {
+        <= 125 => 2,
+        <= ushort.MaxValue => 4,
+        _ => 10,
+    };
+
+    /// <summary>Writes a header into <paramref name="destination"/>; returns its length.</summary>
+    public static int WriteHeader(Span<byte> destination, Opcode opcode, long payloadLength)
+    {
+        destination[0] = (byte)(0x80 | (byte)opcode);
+        if (payloadLength <= 125)
+        {
+            destination[1] = (byte)payloadLength;
+            return 2;
+        }
+
+        if (payloadLength <= ushort.MaxValue)
+        {
+            destination[1] = 126;
+            BinaryPrimitives.WriteUInt16BigEndian(destination[2..], (ushort)payloadLength);
+            return 4;
+        }
+
+        destination[1] = 127;
+        BinaryPrimitives.WriteUInt64BigEndian(destination[2..], (ulong)payloadLength);
+        return 10;
+    }
+
+    /// <summary>Appends a whole frame to <paramref name="output"/>.</summary>
+    public static void WriteFrame(IBufferWriter<byte> output, Opcode opcode, ReadOnlySpan<byte> payload)
+    {
+        int headerLength = HeaderLength(payload.Length);
+        Span<byte> span = output.GetSpan(headerLength + payload.Length);
+        WriteHeader(span, opcode, payload.Length);
+        payload.CopyTo(span[headerLength..]);
+        output.Advance(headerLength + payload.Length);
+    }
+
+    /// <summary>A whole frame in a new array.</summary>
+    public static byte[] Frame(Opcode opcode, ReadOnlySpan<byte> payload)
+    {
+        var frame = new byte[HeaderLength(payload.Length) + payload.Length];
+        int headerLength = WriteHeader(frame, opcode, payload.Length);
+        payload.CopyTo(frame.AsSpan(headerLength));
+        return frame;
+    }
+
+    /// <summary>A close frame with a code and a reason of at most 123 bytes of UTF-8.</summary>
+    public static byte[] CloseFrame(CloseCode code, string reason = "")
+    {
+        Span<byte> payload = stackalloc byte[125];
+        BinaryPrimitives.WriteUInt16BigEndian(payload, (ushort)code);
+        int reasonLength = Encoding.UTF8.GetBytes(reason, payload[2..]);
+        return Frame(Opcode.Close, payload[..(2 + reasonLength)]);
+    }
+}

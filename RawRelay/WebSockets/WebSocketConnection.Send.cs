@@ -1,0 +1,209 @@
+using System.Buffers;
+using System.Net.Sockets;
+using RawRelay.Hub;
+
+namespace RawRelay.WebSockets;
+
+internal sealed partial class WebSocketConnection
+{
+    private const int GatherSize = 64 * 1024;
+
+    /// <summary>Per-thread buffer in which a flush gathers queued frames into one write.</summary>
+    [ThreadStatic]
+    private static byte[]? t_gather;
+
+    private readonly Lock _gate = new();
+    private OutboundQueue _queue;
+    private long _inFlightBytes;
+    private bool _flushing;
+    private bool _closeQueued;
+    private bool _closeSent;
+    private bool _peerClosed;
+
+    /// <summary>
+    /// Queues a frame without waiting. Past <c>--send-queue</c> bytes (queued plus being written) the
+    /// client is cut off as slow: the frame is dropped and a close 1008 follows what is queued.
+    /// </summary>
+    public EnqueueResult TryEnqueue(ReadOnlyMemory<byte> frame)
+    {
+        lock (_gate)
+        {
+            if (_closeQueued || IsDisposed)
+                return EnqueueResult.Dropped;
+            if (_queue.Bytes + _inFlightBytes + frame.Length <= _settings.SendQueueLimit)
+            {
+                _queue.Enqueue(frame);
+                if (_flushing)
+                    return EnqueueResult.Queued;
+                _flushing = true;
+                return EnqueueResult.QueuedNeedsFlush;
+            }
+        }
+
+        Shutdown(EndReason.SlowClient, CloseCode.PolicyViolation, "slow client");
+        return EnqueueResult.Dropped;
+    }
+
+    /// <summary>
+    /// Writes everything queued, gathering small frames into one write, without blocking: what the kernel
+    /// does not take now is finished by an asynchronous send, after which the flush goes on. Only the
+    /// owner of the flush calls this (after <see cref="EnqueueResult.QueuedNeedsFlush"/>).
+    /// </summary>
+    public void Flush()
+    {
+        byte[] gather = t_gather ??= GC.AllocateUninitializedArray<byte>(GatherSize);
+        while (true)
+        {
+            ReadOnlyMemory<byte> data;
+            bool gathered;
+            lock (_gate)
+            {
+                if (_queue.Count == 0 || IsDisposed)
+                {
+                    _flushing = false;
+                    if (IsDisposed)
+                        _queue.Clear();
+                    break;
+                }
+
+                data = TakeQueued(gather, out gathered);
+            }
+
+            int sent = _socket.Send(data.Span, SocketFlags.None, out SocketError error);
+            if (error is not (SocketError.Success or SocketError.WouldBlock))
+            {
+                AbandonSend();
+                return;
+            }
+
+            sent = Math.Max(sent, 0);
+            _settings.Stats.BytesSent(sent);
+            if (sent < data.Length)
+            {
+                // The kernel's buffer is full: finish this write asynchronously, then flush on.
+                ReadOnlyMemory<byte> rest = data[sent..];
+                byte[]? rented = null;
+                if (gathered)
+                {
+                    rented = ArrayPool<byte>.Shared.Rent(rest.Length);
+                    rest.CopyTo(rented);
+                    rest = rented.AsMemory(0, rest.Length);
+                }
+
+                lock (_gate)
+                    _inFlightBytes -= sent;
+                _ = SendRestAsync(rest, rented);
+                return;
+            }
+
+            lock (_gate)
+                _inFlightBytes -= sent;
+        }
+
+        OnQueueDrained();
+    }
+
+    /// <summary>Moves frames from the queue into one buffer to write (caller holds the lock).</summary>
+    private ReadOnlyMemory<byte> TakeQueued(byte[] gather, out bool gathered)
+    {
+        ReadOnlyMemory<byte> first = _queue.Peek();
+        gathered = first.Length <= gather.Length / 2;
+        if (!gathered)
+        {
+            _queue.Dequeue();
+            _inFlightBytes += first.Length;
+            return first;
+        }
+
+        int length = 0;
+        while (_queue.Count > 0 && length + _queue.Peek().Length <= gather.Length)
+        {
+            _queue.Peek().Span.CopyTo(gather.AsSpan(length));
+            length += _queue.Peek().Length;
+            _queue.Dequeue();
+        }
+
+        _inFlightBytes += length;
+        return gather.AsMemory(0, length);
+    }
+
+    private async Task SendRestAsync(ReadOnlyMemory<byte> rest, byte[]? rented)
+    {
+        try
+        {
+            while (!rest.IsEmpty)
+            {
+                int sent = await _socket.SendAsync(rest, SocketFlags.None).ConfigureAwait(false);
+                _settings.Stats.BytesSent(sent);
+                lock (_gate)
+                    _inFlightBytes -= sent;
+                rest = rest[sent..];
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // The peer is gone or the connection was closed while this write waited for it.
+            AbandonSend();
+            return;
+        }
+        finally
+        {
+            if (rented is not null)
+                ArrayPool<byte>.Shared.Return(rented);
+        }
+
+        Flush();
+    }
+
+    /// <summary>After the queue ran dry: once our close frame is out, close TCP if the client's close came.</summary>
+    private void OnQueueDrained()
+    {
+        bool closeNow;
+        lock (_gate)
+        {
+            if (!_closeQueued || _flushing || _queue.Count != 0 || _closeSent)
+                return;
+            _closeSent = true;
+            closeNow = _peerClosed;
+        }
+
+        if (closeNow)
+            DisposeSocket();                    // RFC 6455 §7.1.1: the server closes TCP first
+    }
+
+    /// <summary>Queues the close frame; nothing is queued after it.</summary>
+    private void QueueClose(CloseCode code, string reason)
+    {
+        lock (_gate)
+        {
+            if (_closeQueued || IsDisposed)
+                return;
+            _closeQueued = true;
+            _queue.Enqueue(FrameWriter.CloseFrame(code, reason));
+            if (_flushing)
+                return;
+            _flushing = true;
+        }
+
+        Flush();
+    }
+
+    private void AbandonSend()
+    {
+        lock (_gate)
+        {
+            _flushing = false;
+            _inFlightBytes = 0;
+            _queue.Clear();
+        }
+
+        Shutdown(EndReason.PeerVanished, CloseCode.None);
+        DisposeSocket();
+    }
+
+    private void ReleaseQueue()
+    {
+        lock (_gate)
+            _queue.Clear();
+    }
+}

@@ -1,0 +1,132 @@
+using System.Net.Sockets;
+using RawRelay.Hub;
+
+namespace RawRelay.WebSockets;
+
+/// <summary>
+/// One accepted WebSocket connection after its handshake: a receive loop that decodes the client's frames
+/// (<c>.Receive.cs</c>) and a queue of outgoing frames written without ever making a sender wait
+/// (<c>.Send.cs</c>). It lives from registration until its socket is closed, and leaves the registry
+/// on every kind of end. Thread-safe: the hub may queue and close from any thread.
+/// </summary>
+internal sealed partial class WebSocketConnection : IRelayConnection
+{
+    private readonly Socket _socket;
+    private readonly ConnectionSettings _settings;
+    private readonly long _openedAt = Environment.TickCount64;
+    private EndReason _endReason;
+    private CloseCode _endCode;
+    private int _disposed;
+
+    public WebSocketConnection(Socket socket, string id, string remoteAddress, long sequence, ConnectionSettings settings)
+    {
+        _socket = socket;
+        Id = id;
+        RemoteAddress = remoteAddress;
+        Sequence = sequence;
+        _settings = settings;
+        _decoder = new FrameDecoder(settings.MaxMessage);
+    }
+
+    public string Id { get; }
+
+    public long Sequence { get; }
+
+    public string RemoteAddress { get; }
+
+    /// <summary>
+    /// Sends the 101 response through the queue (so no frame can overtake it), then runs the receive loop
+    /// until the connection is gone. <paramref name="received"/> holds bytes the client sent right after
+    /// its request head. The connection must already be registered.
+    /// </summary>
+    public async Task RunAsync(byte[] response, ReadOnlyMemory<byte> received)
+    {
+        try
+        {
+            _socket.Blocking = false;
+            if (TryEnqueue(response) == EnqueueResult.QueuedNeedsFlush)
+                Flush();
+            await ReceiveLoopAsync(received).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // The socket failed or was closed under the loop: an ordinary way for a connection to end.
+            Shutdown(EndReason.PeerVanished, CloseCode.None);
+        }
+        catch (Exception e)
+        {
+            _settings.Log.Error($"connection {Id} {RemoteAddress} failed", e);
+            Shutdown(EndReason.ProtocolError, CloseCode.InternalError);
+        }
+        finally
+        {
+            _settings.Registry.Remove(this);
+            DisposeSocket();
+            ReleaseQueue();
+            _settings.Log.Info($"closed {Id} {RemoteAddress} reason={Describe(_endReason)}" +
+                (_endCode == CloseCode.None ? "" : $" code={(int)_endCode}") +
+                $" after {(Environment.TickCount64 - _openedAt) / 1000.0:0.0}s");
+        }
+    }
+
+    /// <summary>Starts the closing handshake (close command of the control socket).</summary>
+    public void Close(CloseCode code, string reason) => Shutdown(EndReason.ClosedByCommand, code, reason);
+
+    /// <summary>
+    /// Ends the connection for <paramref name="reason"/>: keeps the first reason, queues a close frame
+    /// with <paramref name="code"/> (unless <see cref="CloseCode.None"/>), and makes sure the TCP
+    /// connection is closed within the close timeout. Idempotent.
+    /// </summary>
+    public void Shutdown(EndReason reason, CloseCode code, string closeReason = "")
+    {
+        lock (_gate)
+        {
+            if (_endReason != EndReason.None)
+                return;
+            _endReason = reason;
+            _endCode = code;
+        }
+
+        if (reason == EndReason.SlowClient)
+        {
+            _settings.Stats.SlowClientDropped();
+            _settings.Log.Warn($"slow client {Id} {RemoteAddress}: send queue over {_settings.SendQueueLimit} bytes, cut off");
+        }
+
+        if (code == CloseCode.None)
+        {
+            DisposeSocket();
+            return;
+        }
+
+        QueueClose(code, closeReason);
+        TimeSpan timeout = reason == EndReason.ServerShutdown ? _settings.ShutdownCloseTimeout : _settings.CloseTimeout;
+        _ = DisposeAfterAsync(timeout);
+    }
+
+    private async Task DisposeAfterAsync(TimeSpan timeout)
+    {
+        await Task.Delay(timeout).ConfigureAwait(false);
+        DisposeSocket();
+    }
+
+    private void DisposeSocket()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            _socket.Dispose();
+    }
+
+    private bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    private static string Describe(EndReason reason) => reason switch
+    {
+        EndReason.PeerClosed => "peer-closed",
+        EndReason.PeerVanished => "peer-vanished",
+        EndReason.ProtocolError => "protocol-error",
+        EndReason.SlowClient => "slow-client",
+        EndReason.PingTimeout => "ping-timeout",
+        EndReason.ClosedByCommand => "close-command",
+        EndReason.ServerShutdown => "server-shutdown",
+        _ => "unknown",
+    };
+}
