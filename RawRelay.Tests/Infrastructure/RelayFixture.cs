@@ -1,0 +1,86 @@
+using System.Net;
+using RawRelay.Hosting;
+
+namespace RawRelay.Tests.Infrastructure;
+
+/// <summary>
+/// A relay running in this process on an ephemeral port and a unique temporary control socket, with its
+/// log captured. Dispose stops it the way SIGTERM does.
+/// </summary>
+internal sealed class RelayFixture : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly StringWriter _logText = new();
+    private readonly RelayLog _log;
+    private readonly RelayHost _host;
+    private ControlClient? _control;
+
+    private RelayFixture(RelayOptions options)
+    {
+        Options = options;
+        _log = new RelayLog(TextWriter.Synchronized(_logText), options.LogLevel);
+        _host = RelayHost.Start(options, _log);
+        Run = _host.RunAsync(_stop.Token);
+    }
+
+    public RelayOptions Options { get; }
+
+    public int Port => _host.HttpEndPoint.Port;
+
+    public string ControlPath => Options.Control;
+
+    /// <summary>Completes when the relay has shut down.</summary>
+    public Task Run { get; }
+
+    /// <summary>A control connection opened on first use and shared by the fixture's tests.</summary>
+    public ControlClient Control => _control ??= ControlClient.Connect(ControlPath);
+
+    public string LogText
+    {
+        get
+        {
+            _log.Flush();
+            return _logText.ToString();
+        }
+    }
+
+    /// <summary>Starts a relay on 127.0.0.1, port 0 and /tmp/rr-&lt;guid&gt;.sock; <paramref name="configure"/> may change any option.</summary>
+    public static RelayFixture Start(Func<RelayOptions, RelayOptions>? configure = null)
+    {
+        var options = new RelayOptions
+        {
+            Port = 0,
+            Bind = IPAddress.Loopback,
+            Control = TempSocketPath(),
+            LogLevel = LogLevel.Debug,
+        };
+        return new RelayFixture(configure?.Invoke(options) ?? options);
+    }
+
+    /// <summary>A unique socket path short enough for sun_path.</summary>
+    public static string TempSocketPath() => $"/tmp/rr-{Guid.NewGuid():N}.sock";
+
+    public Uri BoardUri(string id) => new($"ws://127.0.0.1:{Port}{Options.Path}?id={Uri.EscapeDataString(id)}");
+
+    public Task<RawWebSocketClient> ConnectAsync(string id, CancellationToken ct = default) =>
+        RawWebSocketClient.ConnectAsync(Port, id, ct, Options.Path);
+
+    /// <summary>A fresh control connection of the test's own.</summary>
+    public ControlClient OpenControl() => ControlClient.Connect(ControlPath);
+
+    /// <summary>Stops the relay as SIGTERM would and waits for it.</summary>
+    public async Task StopAsync()
+    {
+        _stop.Cancel();
+        await Run.WithTimeout(TimeSpan.FromSeconds(10));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _control?.Dispose();
+        if (!_stop.IsCancellationRequested)
+            await StopAsync();
+        _log.Dispose();
+        _stop.Dispose();
+    }
+}
