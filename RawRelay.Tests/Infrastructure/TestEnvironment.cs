@@ -1,0 +1,19 @@
+namespace RawRelay.Tests.Infrastructure;
+
+/// <summary>Where things are on this machine: programs on PATH and the repository's root.</summary>
+internal static class TestEnvironment
+{
+    /// <summary>The full path of a program on PATH, or null when it is not installed.</summary>
+    public static string? FindOnPath(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, program)).FirstOrDefault(File.Exists);
+
+    /// <summary>The folder holding RawRelay.sln, found upwards from the test assembly.</summary>
+    public static string RepositoryRoot()
+    {
+        string? dir = AppContext.BaseDirectory;
+        while (dir is not null && !File.Exists(Path.Combine(dir, "RawRelay.sln")))
+            dir = Path.GetDirectoryName(dir);
+        return dir ?? throw new DirectoryNotFoundException("RawRelay.sln not found above " + AppContext.BaseDirectory);
+    }
+}
