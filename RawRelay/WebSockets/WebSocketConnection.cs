@@ -87,6 +87,9 @@ internal sealed partial class WebSocketConnection : IRelayConnection
             _endCode = code;
         }
 
+        // A closing connection takes no more messages: it leaves LIST and the fan-out now.
+        _settings.Registry.Remove(this);
+
         if (reason == EndReason.SlowClient)
         {
             _settings.Stats.SlowClientDropped();
