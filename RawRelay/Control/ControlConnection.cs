@@ -68,8 +68,7 @@ internal sealed class ControlConnection
         if (!reader.TryReadLine(out LineRead read))
         {
             // About to wait for the client: the batch so far goes out first.
-            _batch.FlushAll();
-            await WriteRepliesAsync(stream, ct).ConfigureAwait(false);
+            await EndBatchAsync(stream, ct).ConfigureAwait(false);
             read = await reader.ReadLineAsync(ct).ConfigureAwait(false);
         }
 
@@ -84,6 +83,8 @@ internal sealed class ControlConnection
         ControlCommand command = RunLine(read.Line);
         if (command.HasPayload)
         {
+            if (!reader.IsBuffered(command.Length))
+                await EndBatchAsync(stream, ct).ConfigureAwait(false);   // the payload may be slow to come
             ReadOnlySequence<byte>? payload = await reader.ReadExactlyAsync(command.Length, ct).ConfigureAwait(false);
             if (payload is null)
                 return false;                   // cut short by the end of the stream: not sent
@@ -91,10 +92,7 @@ internal sealed class ControlConnection
         }
 
         if (_replies.WrittenCount > MaxBufferedReplies)
-        {
-            _batch.FlushAll();
-            await WriteRepliesAsync(stream, ct).ConfigureAwait(false);
-        }
+            await EndBatchAsync(stream, ct).ConfigureAwait(false);
 
         // QUIT ends the connection; so does a length too large, since its payload cannot be skipped safely.
         return command.Kind is not (CommandKind.Quit or CommandKind.PayloadTooLarge);
@@ -221,6 +219,13 @@ internal sealed class ControlConnection
         int length = Encoding.UTF8.GetByteCount(text);
         Encoding.UTF8.GetBytes(text, _replies.GetSpan(length));
         _replies.Advance(length);
+    }
+
+    /// <summary>Sends the frames of the batch so far, then its replies.</summary>
+    private async ValueTask EndBatchAsync(NetworkStream stream, CancellationToken ct)
+    {
+        _batch.FlushAll();
+        await WriteRepliesAsync(stream, ct).ConfigureAwait(false);
     }
 
     private async ValueTask WriteRepliesAsync(NetworkStream stream, CancellationToken ct)
