@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Playwright;
 using RawRelay.Tests.Infrastructure;
 using static Microsoft.Playwright.Assertions;
@@ -136,14 +135,10 @@ public sealed class BoardBrowserTests
             $relay = new RawRelay($argv[2]);
             echo $relay->send($argv[3], $argv[4]);
             """;
-        var info = new ProcessStartInfo("php") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string argument in new[] { "-r", Script, Path.Combine(SourceTree.Static, "lib", "RawRelay.php"), _relay.ControlPath, id, message })
-            info.ArgumentList.Add(argument);
-        using Process php = Process.Start(info)!;
-        Task<string> output = php.StandardOutput.ReadToEndAsync();
-        Task<string> error = php.StandardError.ReadToEndAsync();
-        await php.WaitForExitAsync().WithTimeout(TimeSpan.FromSeconds(30));
-        (await output.WithTimeout()).Should().Be("1", $"the board is the one connection of its id; php said: {await error.WithTimeout()}");
+        (int exit, string output, string error) = await PhpCli.RunAsync(
+            ["-r", Script, Path.Combine(SourceTree.Static, "lib", "RawRelay.php"), _relay.ControlPath, id, message]);
+        exit.Should().Be(0, $"php said: {error}");
+        output.Should().Be("1", "the board is the one connection of its id");
     }
 
     private static async Task ScreenshotAsync(IPage page, string name)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using RawRelay.Tests.Infrastructure;
 
 namespace RawRelay.Tests.Php;
@@ -60,37 +59,7 @@ public sealed class PhpClientTests
         exit.Should().Be(0);
     }
 
-    /// <summary>Runs client_test.php; the script's own alarm ends a case after 60 s, the timeout here after 75.</summary>
-    private static async Task<(int Exit, string Output, string Error)> RunPhpAsync(string[] arguments,
-        Dictionary<string, string> environment, CancellationToken ct)
-    {
-        var info = new ProcessStartInfo("php")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(Script)!,
-        };
-        info.ArgumentList.Add(Script);
-        foreach (string argument in arguments)
-            info.ArgumentList.Add(argument);
-        info.Environment.Remove("RAWRELAY_SECRET");
-        foreach ((string key, string value) in environment)
-            info.Environment[key] = value;
-
-        using Process php = Process.Start(info)!;
-        Task<string> output = php.StandardOutput.ReadToEndAsync();
-        Task<string> error = php.StandardError.ReadToEndAsync();
-        try
-        {
-            await php.WaitForExitAsync(ct).WithTimeout(TimeSpan.FromSeconds(75));
-        }
-        finally
-        {
-            if (!php.HasExited)
-                php.Kill();
-        }
-
-        return (php.ExitCode, await output.WithTimeout(), await error.WithTimeout());
-    }
+    private static Task<(int Exit, string Output, string Error)> RunPhpAsync(string[] arguments,
+        Dictionary<string, string> environment, CancellationToken ct) =>
+        PhpCli.RunAsync([Script, .. arguments], environment, Path.GetDirectoryName(Script), ct);
 }
