@@ -29,11 +29,11 @@ public sealed class BoardBrowserTests
     [OneTimeSetUp]
     public async Task StartEverything()
     {
-        ExternalTool.Require("php", "php-cli");
+        TestEnvironment.RequireOnPath("php", "php-cli");
         if (!File.Exists(Chromium))
             Assert.Ignore($"{Chromium} is not installed (apt-get install chromium); CI installs it");
         _relay = StartRelay(port: 0, RelayFixture.TempSocketPath());
-        _php = await PhpServer.StartAsync(SourceTree.Static, _relay.ControlPath);
+        _php = await PhpServer.StartAsync(TestEnvironment.StaticFolder(), _relay.ControlPath);
         _playwright = await Playwright.CreateAsync();
         _profile = Directory.CreateTempSubdirectory("rr-chromium-").FullName; // a fresh profile every run
         _browser = await _playwright.Chromium.LaunchPersistentContextAsync(_profile, new BrowserTypeLaunchPersistentContextOptions
@@ -114,7 +114,7 @@ public sealed class BoardBrowserTests
     }
 
     private static RelayFixture StartRelay(int port, string controlPath) =>
-        RelayFixture.Start(o => o with { Port = port, Control = controlPath, Static = SourceTree.Static, LogLevel = Hosting.LogLevel.Info });
+        RelayFixture.Start(o => o with { Port = port, Control = controlPath, Static = TestEnvironment.StaticFolder(), LogLevel = global::RawRelay.Hosting.LogLevel.Info });
 
     /// <summary>Opens the board as a visitor would (it makes its own random id) and waits until it is connected.</summary>
     private async Task<(IPage Board, string Id)> OpenBoardAsync()
@@ -136,7 +136,7 @@ public sealed class BoardBrowserTests
             echo $relay->send($argv[3], $argv[4]);
             """;
         (int exit, string output, string error) = await PhpCli.RunAsync(
-            ["-r", Script, Path.Combine(SourceTree.Static, "lib", "RawRelay.php"), _relay.ControlPath, id, message]);
+            ["-r", Script, Path.Combine(TestEnvironment.StaticFolder(), "lib", "RawRelay.php"), _relay.ControlPath, id, message]);
         exit.Should().Be(0, $"php said: {error}");
         output.Should().Be("1", "the board is the one connection of its id");
     }

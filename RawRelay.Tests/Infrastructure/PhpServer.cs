@@ -25,7 +25,7 @@ internal sealed class PhpServer : IAsyncDisposable
     public static async Task<PhpServer> StartAsync(string documentRoot, string controlPath)
     {
         int port = FreePort();
-        var info = new ProcessStartInfo(ExternalTool.Require("php", "php-cli"))
+        var info = new ProcessStartInfo(TestEnvironment.RequireOnPath("php", "php-cli"))
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -8,6 +8,21 @@ internal static class TestEnvironment
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
             .Select(dir => Path.Combine(dir, program)).FirstOrDefault(File.Exists);
 
+    /// <summary>
+    /// The full path of a program on PATH; when it is missing the test is ignored, naming the Debian
+    /// package that brings it (CI installs them all).
+    /// </summary>
+    public static string RequireOnPath(string program, string debianPackage)
+    {
+        string? found = FindOnPath(program);
+        if (found is null)
+            Assert.Ignore($"{program} is not installed (apt-get install {debianPackage}); CI installs it");
+        return found!;
+    }
+
+    /// <summary>The demo site's folder, static/.</summary>
+    public static string StaticFolder() => Path.Combine(RepositoryRoot(), "static");
+
     /// <summary>The folder holding RawRelay.sln, found upwards from the test assembly.</summary>
     public static string RepositoryRoot()
     {

@@ -13,7 +13,7 @@ public sealed class SocatSessionTests
     [OneTimeSetUp]
     public void StartRelay()
     {
-        _socat = ExternalTool.Require("socat", "socat");
+        _socat = TestEnvironment.RequireOnPath("socat", "socat");
         _relay = RelayFixture.Start();
     }
 

@@ -9,13 +9,13 @@ namespace RawRelay.Tests.Php;
 [TestFixture, Parallelizable(ParallelScope.Self)]
 public sealed class PhpClientTests
 {
-    private static readonly string Script = Path.Combine(SourceTree.Root, "RawRelay.Tests", "Php", "client_test.php");
+    private static readonly string Script = Path.Combine(TestEnvironment.RepositoryRoot(), "RawRelay.Tests", "Php", "client_test.php");
     private RelayFixture _relay = null!;
 
     [OneTimeSetUp]
     public void StartRelay()
     {
-        ExternalTool.Require("php", "php-cli");
+        TestEnvironment.RequireOnPath("php", "php-cli");
         _relay = RelayFixture.Start();
     }
 
@@ -29,7 +29,7 @@ public sealed class PhpClientTests
     /// <summary>The names printed by <c>php client_test.php --list</c>; none when php is missing (then the fixture is ignored).</summary>
     public static IEnumerable<TestCaseData> Cases()
     {
-        if (ExternalTool.Find("php") is null)
+        if (TestEnvironment.FindOnPath("php") is null)
         {
             yield return new TestCaseData("(php is not installed)").SetArgDisplayNames("php-missing");
             yield break;
