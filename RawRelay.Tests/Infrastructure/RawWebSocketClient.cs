@@ -61,6 +61,9 @@ internal sealed class RawWebSocketClient : IAsyncDisposable
         }
     }
 
+    /// <summary>Sends the bytes (frames concatenated with a collection expression, say) in one write.</summary>
+    public Task SendAsync(byte[] bytes, CancellationToken ct = default) => SendAsync(bytes.AsMemory(), ct);
+
     /// <summary>Sends the bytes one write per byte.</summary>
     public async Task SendByteByByteAsync(ReadOnlyMemory<byte> bytes, CancellationToken ct = default)
     {
