@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using RawRelay.Tests.Infrastructure;
 
 namespace RawRelay.Tests.Integration.Conformance;
@@ -35,6 +36,41 @@ public sealed class FramingConformanceTests : EchoRelayTests
 
         await ExpectFrameAsync(client, opcode, payload, ct);
         await CloseCleanlyAsync(client, ct);
+    }
+
+    [Test, CancelAfter(20_000)]
+    public async Task An_independent_client_gets_its_messages_back_whole_however_it_fragments_them(CancellationToken ct)
+    {
+        using var client = new ClientWebSocket();
+        await client.ConnectAsync(Relay.BoardUri("framing-clientwebsocket"), ct).WithTimeout();
+        byte[] payload = TextPayload(70_000);
+
+        // ClientWebSocket sends each SendAsync call as one frame: three fragments, then one whole binary message.
+        await client.SendAsync(payload.AsMemory(0, 10), WebSocketMessageType.Text, false, ct).WithTimeout();
+        await client.SendAsync(payload.AsMemory(10, 60_000), WebSocketMessageType.Text, false, ct).WithTimeout();
+        await client.SendAsync(payload.AsMemory(60_010), WebSocketMessageType.Text, true, ct).WithTimeout();
+        await client.SendAsync(BinaryPayload(300), WebSocketMessageType.Binary, true, ct).WithTimeout();
+
+        (WebSocketMessageType type, byte[] text) = await ReceiveMessageAsync(client, ct);
+        (type, text.AsSpan().SequenceEqual(payload)).Should().Be((WebSocketMessageType.Text, true));
+        (type, byte[] binary) = await ReceiveMessageAsync(client, ct);
+        type.Should().Be(WebSocketMessageType.Binary);
+        binary.Should().Equal(BinaryPayload(300));
+        await client.CloseAsync(WebSocketCloseStatus.NormalClosure, "", ct).WithTimeout();
+        client.CloseStatus.Should().Be(WebSocketCloseStatus.NormalClosure);
+    }
+
+    private static async Task<(WebSocketMessageType Type, byte[] Payload)> ReceiveMessageAsync(ClientWebSocket client, CancellationToken ct)
+    {
+        var buffer = new byte[100_000];
+        int length = 0;
+        while (true)
+        {
+            ValueWebSocketReceiveResult result = await client.ReceiveAsync(buffer.AsMemory(length), ct).WithTimeout();
+            length += result.Count;
+            if (result.EndOfMessage)
+                return (result.MessageType, buffer[..length]);
+        }
     }
 
     [TestCase(5, 16)]                                 // 5 bytes in the 16-bit form
