@@ -18,7 +18,8 @@ namespace RawRelay.Control;
 /// </summary>
 internal sealed class ControlConnection
 {
-    private const int MaxBufferedReplies = 64 * 1024;
+    private const int MaxBufferedReplies = 1024 * 1024;
+    private const int MaxBatchInput = 4 * 1024 * 1024;
     private const int LineSlack = 256;
 
     private readonly Socket _socket;
@@ -28,6 +29,7 @@ internal sealed class ControlConnection
     private readonly ArrayBufferWriter<byte> _replies = new(4096);
     private readonly FrameArena _arena = new();
     private readonly FlushBatch _batch = new();
+    private long _batchInput;
 
     public ControlConnection(Socket socket, Relay relay, long maxMessage, RelayLog log)
     {
@@ -67,9 +69,16 @@ internal sealed class ControlConnection
     {
         if (!reader.TryReadLine(out LineRead read))
         {
-            // About to wait for the client: the batch so far goes out first.
-            _batch.FlushAll();
-            await WriteRepliesAsync(stream, ct).ConfigureAwait(false);
+            // About to read more. Unless more commands are already waiting in the socket (then the batch
+            // grows, up to MaxBatchInput, so each connection gets one write for many frames), the client
+            // may have to be waited for: the batch so far goes out first.
+            if (_batchInput >= MaxBatchInput || _socket.Available == 0)
+            {
+                _batch.FlushAll();
+                await WriteRepliesAsync(stream, ct).ConfigureAwait(false);
+                _batchInput = 0;
+            }
+
             read = await reader.ReadLineAsync(ct).ConfigureAwait(false);
         }
 
@@ -81,9 +90,11 @@ internal sealed class ControlConnection
             return true;
         }
 
+        _batchInput += read.Line.Length + 1;
         ControlCommand command = RunLine(read.Line);
         if (command.HasPayload)
         {
+            _batchInput += command.Length;
             ReadOnlySequence<byte>? payload = await reader.ReadExactlyAsync(command.Length, ct).ConfigureAwait(false);
             if (payload is null)
                 return false;                   // cut short by the end of the stream: not sent
