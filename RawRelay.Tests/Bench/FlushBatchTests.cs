@@ -20,7 +20,7 @@ public sealed class FlushBatchTests
         }
 
         connections.Should().OnlyContain(c => c.Flushes == 0);
-        batch.FlushAll();                       // 600 is over the parallel threshold: both paths flush each once
+        batch.FlushAll();
         connections.Should().OnlyContain(c => c.Flushes == 1 && c.Frames == 3);
         batch.Count.Should().Be(0);
     }
