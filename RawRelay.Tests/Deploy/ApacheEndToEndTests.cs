@@ -7,18 +7,19 @@ namespace RawRelay.Tests.Deploy;
 
 /// <summary>
 /// The README's deployment on a real LAMP box. Debian's Apache (prefork, mod_php, mod_proxy_wstunnel)
-/// runs deploy/apache-rawrelay.conf: it serves static/ with PHP and passes /websocket to the relay. The
-/// relay runs as deploy/rawrelay.service says: its ExecStart options, a user of its own (nobody stands
-/// in for rawrelay) whose group is the unit's Group=, umask 077, its socket in a 0750 directory of that
-/// user and group (what RuntimeDirectory= makes). No permission is fixed up by the test: send.php, run by
-/// Apache's workers as Debian's Apache user and group, reaches the socket only if the unit's reasoning holds.
+/// runs deploy/apache-rawrelay.conf: it serves a copy of static/ (the install step's /var/www/rawrelay)
+/// with PHP and passes /websocket to the relay. The relay runs as deploy/rawrelay.service says: its
+/// ExecStart options, the unit's Group= as its group, umask 077, its socket in a 0750 directory of that
+/// group (what RuntimeDirectory= makes). Its user stays root (the unit's rawrelay user does not exist on
+/// a CI box, and root can run the executable wherever the checkout is), which grants Apache nothing: the
+/// workers run as Debian's Apache user, so only the group bits let send.php in. No permission is fixed up
+/// by the test: send.php reaches the socket only if the unit's reasoning holds.
 /// </summary>
 [TestFixture, Parallelizable(ParallelScope.Self)]
 public sealed class ApacheEndToEndTests
 {
-    private const string ServiceUser = "nobody";
-
     private string? _socketDirectory;
+    private string? _documentRoot;
     private RelayProcess? _relay;
     private ApacheServer? _apache;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(20) };
@@ -39,17 +40,17 @@ public sealed class ApacheEndToEndTests
         _socketDirectory = $"/tmp/rr-{Guid.NewGuid():N}";
         Directory.CreateDirectory(_socketDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
             | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
-        await RunAsync("chown", $"{ServiceUser}:{group}", _socketDirectory);
+        await RunAsync("chgrp", group, _socketDirectory);
         string control = Path.Combine(_socketDirectory, "rawrelay.sock");
 
         List<string> arguments = RelayProcess.WithValue(
             RelayProcess.WithValue(DeployFiles.UnitArguments(), "--port", "0"), "--control", control);
         _relay = await RelayProcess.StartAsync(arguments, prefix:
-            ["setpriv", $"--reuid={ServiceUser}", $"--regid={group}", "--clear-groups",
-             "/bin/sh", "-c", "umask 077 && exec \"$0\" \"$@\""]);
+            ["setpriv", $"--regid={group}", "--clear-groups", "/bin/sh", "-c", "umask 077 && exec \"$0\" \"$@\""]);
 
+        _documentRoot = CopyOfStaticSite();
         string site = DeployFiles.Read(DeployFiles.ApacheSite);
-        site = Swap(site, "/var/www/rawrelay", DeployFiles.StaticDirectory);
+        site = Swap(site, "/var/www/rawrelay", _documentRoot);
         site = Swap(site, $"127.0.0.1:{DeployFiles.UnitOption("--port")}/", $"127.0.0.1:{Relay.Port}/");
         site = Swap(site, DeployFiles.UnitOption("--control"), control);
         _apache = await ApacheServer.StartAsync(site);
@@ -63,8 +64,11 @@ public sealed class ApacheEndToEndTests
             await _apache.DisposeAsync();
         if (_relay is not null)
             await _relay.DisposeAsync();
-        if (_socketDirectory is not null)
-            Directory.Delete(_socketDirectory, recursive: true);
+        foreach (string? directory in new[] { _socketDirectory, _documentRoot })
+        {
+            if (directory is not null)
+                Directory.Delete(directory, recursive: true);
+        }
     }
 
     [Test, CancelAfter(30_000)]
@@ -121,7 +125,7 @@ public sealed class ApacheEndToEndTests
     }
 
     [Test]
-    public void The_control_socket_belongs_to_the_service_user_and_is_open_to_its_group_only() =>
+    public void The_control_socket_is_open_to_its_user_and_group_only() =>
         File.GetUnixFileMode(Relay.ControlPath).Should().Be(
             UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
 
@@ -130,6 +134,24 @@ public sealed class ApacheEndToEndTests
     {
         text.Should().Contain(production, "the test replaces it with its own value");
         return text.Replace(production, test, StringComparison.Ordinal);
+    }
+
+    /// <summary>static/ copied to a new directory all may read, as the install step copies it to /var/www/rawrelay.</summary>
+    private static string CopyOfStaticSite()
+    {
+        const UnixFileMode readable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+        const UnixFileMode searchable = readable | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+        DirectoryInfo root = Directory.CreateTempSubdirectory("rr-www-");
+        root.UnixFileMode = searchable;
+        foreach (string file in Directory.EnumerateFiles(DeployFiles.StaticDirectory, "*", SearchOption.AllDirectories))
+        {
+            string copy = Path.Combine(root.FullName, Path.GetRelativePath(DeployFiles.StaticDirectory, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(copy)!, searchable);
+            File.Copy(file, copy);
+            File.SetUnixFileMode(copy, readable);
+        }
+
+        return root.FullName;
     }
 
     private static async Task RunAsync(string program, params string[] arguments)
