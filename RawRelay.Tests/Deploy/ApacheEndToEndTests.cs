@@ -19,12 +19,11 @@ namespace RawRelay.Tests.Deploy;
 public sealed class ApacheEndToEndTests
 {
     private string? _socketDirectory;
+    private string _controlPath = "";
     private string? _documentRoot;
     private RelayProcess? _relay;
     private ApacheServer? _apache;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(20) };
-
-    private RelayProcess Relay => _relay!;
 
     private ApacheServer Apache => _apache!;
 
@@ -41,18 +40,19 @@ public sealed class ApacheEndToEndTests
         Directory.CreateDirectory(_socketDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
             | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
         await RunAsync("chgrp", group, _socketDirectory);
-        string control = Path.Combine(_socketDirectory, "rawrelay.sock");
+        _controlPath = Path.Combine(_socketDirectory, "rawrelay.sock");
 
         List<string> arguments = RelayProcess.WithValue(
-            RelayProcess.WithValue(DeployFiles.UnitArguments(), "--port", "0"), "--control", control);
-        _relay = await RelayProcess.StartAsync(arguments, prefix:
-            ["setpriv", $"--regid={group}", "--clear-groups", "/bin/sh", "-c", "umask 077 && exec \"$0\" \"$@\""]);
+            RelayProcess.WithValue(DeployFiles.UnitArguments(), "--port", "0"), "--control", _controlPath);
+        _relay = RelayProcess.Start(arguments, null,
+            prefix: ["setpriv", $"--regid={group}", "--clear-groups", "/bin/sh", "-c", "umask 077 && exec \"$0\" \"$@\""]);
+        int relayPort = await _relay.WaitUntilListeningAsync();
 
         _documentRoot = CopyOfStaticSite();
         string site = DeployFiles.Read(DeployFiles.ApacheSite);
         site = Swap(site, "/var/www/rawrelay", _documentRoot);
-        site = Swap(site, $"127.0.0.1:{DeployFiles.UnitOption("--port")}/", $"127.0.0.1:{Relay.Port}/");
-        site = Swap(site, DeployFiles.UnitOption("--control"), control);
+        site = Swap(site, $"127.0.0.1:{DeployFiles.UnitOption("--port")}/", $"127.0.0.1:{relayPort}/");
+        site = Swap(site, DeployFiles.UnitOption("--control"), _controlPath);
         _apache = await ApacheServer.StartAsync(site);
     }
 
@@ -116,7 +116,7 @@ public sealed class ApacheEndToEndTests
         // The browser is 127.0.0.2 and claims to be 203.0.113.9; Apache appends what it saw.
         await using RawWebSocketClient browser = await RawWebSocketClient.ConnectAsync(Apache.Port, id, ct,
             source: IPAddress.Parse("127.0.0.2"), extraHeaders: "X-Forwarded-For: 203.0.113.9\r\n");
-        using ControlClient control = Relay.OpenControl();
+        using ControlClient control = ControlClient.Connect(_controlPath);
 
         (List<string> lines, _) = await control.CommandWithDataAsync("LIST WEBSOCKETS", ct);
 
@@ -126,7 +126,7 @@ public sealed class ApacheEndToEndTests
 
     [Test]
     public void The_control_socket_is_open_to_its_user_and_group_only() =>
-        File.GetUnixFileMode(Relay.ControlPath).Should().Be(
+        File.GetUnixFileMode(_controlPath).Should().Be(
             UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
 
     /// <summary>Replaces a production value of a deploy file with the test's; the value must be there.</summary>
@@ -143,9 +143,9 @@ public sealed class ApacheEndToEndTests
         const UnixFileMode searchable = readable | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
         DirectoryInfo root = Directory.CreateTempSubdirectory("rr-www-");
         root.UnixFileMode = searchable;
-        foreach (string file in Directory.EnumerateFiles(DeployFiles.StaticDirectory, "*", SearchOption.AllDirectories))
+        foreach (string file in Directory.EnumerateFiles(TestEnvironment.StaticFolder(), "*", SearchOption.AllDirectories))
         {
-            string copy = Path.Combine(root.FullName, Path.GetRelativePath(DeployFiles.StaticDirectory, file));
+            string copy = Path.Combine(root.FullName, Path.GetRelativePath(TestEnvironment.StaticFolder(), file));
             Directory.CreateDirectory(Path.GetDirectoryName(copy)!, searchable);
             File.Copy(file, copy);
             File.SetUnixFileMode(copy, readable);
@@ -156,7 +156,7 @@ public sealed class ApacheEndToEndTests
 
     private static async Task RunAsync(string program, params string[] arguments)
     {
-        await using ChildProcess process = ChildProcess.Start(program, arguments);
+        await using ChildProcess process = ChildProcess.Start([program], arguments);
         (await process.WaitForExitAsync()).Should().Be(0, process.Output);
     }
 }

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using RawRelay.Tests.Infrastructure;
 
 namespace RawRelay.Tests.Deploy;
@@ -73,7 +71,7 @@ internal sealed class ApacheServer : IAsyncDisposable
         const string anyAddressPort80 = "<VirtualHost *:80>";
         site.Should().Contain(anyAddressPort80);
         string serverRoot = Directory.CreateTempSubdirectory("rr-apache-").FullName;
-        int port = FreeLoopbackPort();
+        int port = LoopbackPort.Free();
         string sitePath = Path.Combine(serverRoot, "rawrelay.conf");
         await File.WriteAllTextAsync(sitePath, site.Replace(anyAddressPort80, $"<VirtualHost 127.0.0.1:{port}>", StringComparison.Ordinal));
         string config = Path.Combine(serverRoot, "apache2.conf");
@@ -81,7 +79,7 @@ internal sealed class ApacheServer : IAsyncDisposable
 
         // In a session of its own: at shutdown prefork signals its whole process group, which would
         // otherwise be the test host's.
-        ChildProcess process = ChildProcess.Start("setsid", [Binary, "-f", config, "-DFOREGROUND"]);
+        ChildProcess process = ChildProcess.Start(["setsid", Binary], ["-f", config, "-DFOREGROUND"]);
         var apache = new ApacheServer(process, serverRoot, port);
         try
         {
@@ -89,7 +87,7 @@ internal sealed class ApacheServer : IAsyncDisposable
             {
                 if (process.HasExited)
                     throw new InvalidOperationException($"apache2 exited: {process.Output}\n{apache.ErrorLog}");
-                return await AcceptsAsync(port);
+                return await LoopbackPort.AcceptsAsync(port);
             }, TimeSpan.FromSeconds(30));
             return apache;
         }
@@ -136,25 +134,4 @@ internal sealed class ApacheServer : IAsyncDisposable
     /// <summary>Debian's php&lt;version&gt;.load, whichever PHP version is installed.</summary>
     private static string? PhpModule() =>
         Directory.Exists(ModulesAvailable) ? Directory.GetFiles(ModulesAvailable, "php*.load").Order().LastOrDefault() : null;
-
-    private static int FreeLoopbackPort()
-    {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)probe.LocalEndPoint!).Port;
-    }
-
-    private static async Task<bool> AcceptsAsync(int port)
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port)).WithTimeout();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
 }

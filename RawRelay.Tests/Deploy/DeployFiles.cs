@@ -1,3 +1,5 @@
+using RawRelay.Tests.Infrastructure;
+
 namespace RawRelay.Tests.Deploy;
 
 /// <summary>
@@ -10,12 +12,7 @@ internal static class DeployFiles
     public const string ApacheSite = "apache-rawrelay.conf";
     public const string NginxSite = "nginx-rawrelay.conf";
 
-    public static string RepositoryRoot { get; } = FindRepositoryRoot();
-
-    public static string DeployDirectory => Path.Combine(RepositoryRoot, "RawRelay", "deploy");
-
-    /// <summary>The demo site, Apache's DocumentRoot in the tests.</summary>
-    public static string StaticDirectory => Path.Combine(RepositoryRoot, "static");
+    public static string DeployDirectory => Path.Combine(TestEnvironment.RepositoryRoot(), "RawRelay", "deploy");
 
     public static string Read(string name) => File.ReadAllText(Path.Combine(DeployDirectory, name));
 
@@ -42,16 +39,5 @@ internal static class DeployFiles
         return at >= 0 && at + 1 < arguments.Count
             ? arguments[at + 1]
             : throw new InvalidOperationException($"{Unit}'s ExecStart has no {option} with a value");
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "RawRelay.sln")))
-                return directory.FullName;
-        }
-
-        throw new InvalidOperationException("RawRelay.sln not found above " + AppContext.BaseDirectory);
     }
 }

@@ -51,19 +51,19 @@ public sealed class DeployFilesTests
     [Test, CancelAfter(60_000)]
     public async Task Systemd_accepts_the_unit(CancellationToken ct)
     {
-        if (!File.Exists("/usr/bin/systemd-analyze"))
-            Assert.Ignore("systemd-analyze is not installed");
+        string systemdAnalyze = TestEnvironment.RequireOnPath("systemd-analyze", "systemd");
         // verify checks that ExecStart's program exists: point it at the executable under test.
+        string executable = RelayProcess.Command.Count == 1 ? RelayProcess.Command[0] : Path.Combine(AppContext.BaseDirectory, "rawrelay");
         string directory = Directory.CreateTempSubdirectory("rr-unit-").FullName;
         try
         {
             string unit = Path.Combine(directory, DeployFiles.Unit);
             string text = DeployFiles.Read(DeployFiles.Unit);
             text.Should().Contain("ExecStart=/usr/local/bin/rawrelay ");
-            await File.WriteAllTextAsync(unit, text.Replace("ExecStart=/usr/local/bin/rawrelay ", $"ExecStart={RelayProcess.Executable} "), ct);
-            await using ChildProcess verify = ChildProcess.Start("/usr/bin/systemd-analyze", ["verify", unit]);
+            await File.WriteAllTextAsync(unit, text.Replace("ExecStart=/usr/local/bin/rawrelay ", $"ExecStart={executable} "), ct);
+            await using ChildProcess verify = ChildProcess.Start([systemdAnalyze], ["verify", unit]);
 
-            (await verify.WaitForExitAsync(TimeSpan.FromSeconds(30))).Should().Be(0, verify.Output);
+            (await verify.WaitForExitAsync(ct)).Should().Be(0, verify.Output);
             verify.Output.Should().BeEmpty("systemd warns about unknown or misplaced settings");
         }
         finally
@@ -76,7 +76,7 @@ public sealed class DeployFilesTests
     [TestCase(DeployFiles.NginxSite, TestName = "The README shows the nginx site as it is in the repository")]
     public void Readme_shows(string site)
     {
-        string path = Path.Combine(DeployFiles.RepositoryRoot, "README.md");
+        string path = Path.Combine(TestEnvironment.RepositoryRoot(), "README.md");
         string readme = File.Exists(path) ? File.ReadAllText(path) : "";
         if (!readme.Contains("\n## Deployment", StringComparison.Ordinal))
             Assert.Ignore("README.md has no Deployment section yet");
