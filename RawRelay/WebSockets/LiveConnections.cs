@@ -9,6 +9,7 @@ internal sealed class LiveConnections
 {
     private readonly Lock _gate = new();
     private int _count;
+    private long _churn;
     private TaskCompletionSource? _none;
 
     public int Count
@@ -20,14 +21,19 @@ internal sealed class LiveConnections
         }
     }
 
+    /// <summary>How many connections have opened or closed so far.</summary>
+    public long Churn => Interlocked.Read(ref _churn);
+
     public void Opened()
     {
+        Interlocked.Increment(ref _churn);
         lock (_gate)
             _count++;
     }
 
     public void Closed()
     {
+        Interlocked.Increment(ref _churn);
         lock (_gate)
         {
             if (--_count == 0 && _none is not null)

@@ -1,0 +1,43 @@
+using RawRelay.WebSockets;
+
+namespace RawRelay.Hosting;
+
+/// <summary>
+/// Gives memory back after a burst of connections comes and goes. Handshakes and closes leave short-lived
+/// objects that the GC promotes while they are still in flight, so after a reconnect storm the heap holds
+/// far more than the connections that remain. Once at least <see cref="BurstSize"/> connections have
+/// opened or closed and a whole tick has passed without any, one compacting full collection returns the
+/// freed memory to the OS. Thread-safe; one per relay.
+/// </summary>
+internal sealed class MemoryTrimmer : IDisposable
+{
+    public const int BurstSize = 1000;
+
+    private readonly LiveConnections _live;
+    private readonly RelayLog _log;
+    private readonly Timer _timer;
+    private long _churnAtLastTick;
+    private long _churnAtLastTrim;
+
+    public MemoryTrimmer(LiveConnections live, RelayLog log, TimeSpan tick)
+    {
+        _live = live;
+        _log = log;
+        _timer = new Timer(_ => Tick(), null, tick, tick);
+    }
+
+    private void Tick()
+    {
+        long churn = _live.Churn;
+        bool quiet = churn == _churnAtLastTick;
+        _churnAtLastTick = churn;
+        if (!quiet || churn - _churnAtLastTrim < BurstSize)
+            return;
+        _churnAtLastTrim = churn;
+        long before = Environment.WorkingSet;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        _log.Debug($"memory trimmed after a burst of connections: working set {before / 1024} kB -> {Environment.WorkingSet / 1024} kB");
+    }
+
+    public void Dispose() => _timer.Dispose();
+}
