@@ -20,11 +20,19 @@ public sealed class ShutdownUnderLoadTests
             using (ControlClient control = relay.OpenControl())
                 (await control.CommandAsync("LIST WEBSOCKETS", ct)).Should().Be($"OK {Clients}");
             File.Exists(relay.ControlPath).Should().BeTrue();
+            for (int i = 0; i < 10; i++)            // and some clients still in the middle of their request head
+            {
+                RawWebSocketClient midHandshake = await RawWebSocketClient.OpenAsync(relay.Port, ct, ClientSwarm.Source(i));
+                clients = [.. clients, midHandshake];
+                await midHandshake.SendAsync("GET /websocket?id=late HTTP/1.1\r\nHost: x\r\n"u8.ToArray(), ct);
+            }
+
+            await TaskTimeouts.Eventually(() => Task.FromResult(relay.Output.Contains($"open shutdown-{Clients - 1} ", StringComparison.Ordinal)));
 
             // Most clients behave like a browser and answer the relay's close with their own; every 20th is
             // stuck and reads nothing until the relay is gone, so the relay has to give up waiting for it.
             var exited = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            Task<int>[] closes = clients.Select((client, i) => Task.Run(async () =>
+            Task<int>[] closes = clients.Take(Clients).Select((client, i) => Task.Run(async () =>
             {
                 if (i % 20 == 0)
                     await exited.Task;
