@@ -48,7 +48,7 @@ public sealed class ControlParserFuzzTests
     [Test, CancelAfter(300_000)]
     public async Task Random_lines_over_the_control_socket_get_the_predicted_status_line(CancellationToken ct)
     {
-        await using RelayFixture relay = RelayFixture.Start(o => o with { MaxMessage = MaxMessage, LogLevel = Hosting.LogLevel.Warn });
+        await using RelayFixture relay = RelayFixture.Start(o => o with { MaxMessage = MaxMessage, LogLevel = RawRelay.Hosting.LogLevel.Warn });
         ControlClient control = relay.OpenControl();
         try
         {

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
@@ -65,6 +66,9 @@ internal sealed class RawWebSocketClient : IAsyncDisposable
             bytes = bytes[sent..];
         }
     }
+
+    /// <summary>Sends the bytes (frames concatenated with a collection expression, say) in one write.</summary>
+    public Task SendAsync(byte[] bytes, CancellationToken ct = default) => SendAsync(bytes.AsMemory(), ct);
 
     /// <summary>Sends the bytes one write per byte.</summary>
     public async Task SendByteByByteAsync(ReadOnlyMemory<byte> bytes, CancellationToken ct = default)
@@ -154,6 +158,21 @@ internal sealed class RawWebSocketClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Expects the very next frame to be a close with <paramref name="code"/> and the TCP connection to
+    /// end right after it, without the client's help (no close frame or FIN is sent back). Returns the close frame.
+    /// </summary>
+    public async Task<WsFrame> ExpectClosedWithAsync(int code, CancellationToken ct = default,
+        [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        WsFrame frame = await ReceiveFrameAsync(ct).WithTimeout(file: file, line: line);
+        if (frame.Opcode != WsFrame.Close || frame.CloseCode != code)
+            throw new InvalidOperationException($"expected close {code}, got {frame} code {frame.CloseCode} at {Path.GetFileName(file)}:{line}");
+        if (!await ReceiveEndOfStreamAsync(ct).WithTimeout(file: file, line: line))
+            throw new InvalidOperationException($"bytes after the close frame at {Path.GetFileName(file)}:{line}");
+        return frame;
+    }
+
     /// <summary>True when the relay closed the TCP connection with no further bytes (EOF or reset).</summary>
     public async Task<bool> ReceiveEndOfStreamAsync(CancellationToken ct = default)
     {
@@ -204,7 +223,10 @@ internal sealed class RawWebSocketClient : IAsyncDisposable
                 payload[i] ^= data[header - 4 + (i % 4)];
         }
 
-        frame = new WsFrame((data[0] & 0x80) != 0, (data[0] >> 4) & 7, data[0] & 0x0F, masked, payload);
+        frame = new WsFrame((data[0] & 0x80) != 0, (data[0] >> 4) & 7, data[0] & 0x0F, masked, payload)
+        {
+            Wire = data[..(header + (int)length)].ToArray(),
+        };
         _start += header + (int)length;
         return true;
     }

@@ -1,111 +1,80 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.RegularExpressions;
 
 namespace RawRelay.Tests.Infrastructure;
 
 /// <summary>
-/// The built relay (<c>rawrelay.dll</c> from the test output directory) run as a child process on
-/// 127.0.0.1, port 0 and a unique control socket, for what only a real process shows: signals, exit
-/// status, its own memory. Standard output and error are captured. Dispose kills it (by its PID) if it
-/// is still running. Not thread-safe, except <see cref="Output"/>.
+/// The real binary (<c>dotnet rawrelay.dll</c> from the test output folder) as a child process, with its
+/// standard output and error captured. Dispose kills it if it still runs. Thread-safe for reading output.
 /// </summary>
 internal sealed partial class RelayProcess : IAsyncDisposable
 {
+    private const int Sigterm = 15;
+
     private readonly Process _process;
     private readonly StringBuilder _stdout = new();
     private readonly StringBuilder _stderr = new();
     private readonly TaskCompletionSource<int> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private RelayProcess(Process process, string controlPath)
-    {
-        _process = process;
-        ControlPath = controlPath;
-    }
+    private RelayProcess(Process process) => _process = process;
 
     public int Pid => _process.Id;
 
-    public string ControlPath { get; }
+    public string Stdout { get { lock (_stdout) return _stdout.ToString(); } }
 
-    /// <summary>The TCP port the relay bound, read from its "listening on" line.</summary>
-    public int Port { get; private set; }
+    public string Stderr { get { lock (_stderr) return _stderr.ToString(); } }
+
+    /// <summary>Standard output, then standard error.</summary>
+    public string Output => Stdout + Stderr;
 
     public bool HasExited => _process.HasExited;
 
-    public int ExitCode => _process.ExitCode;
+    /// <summary>The TCP port, once started by <see cref="StartOnLoopbackAsync"/>.</summary>
+    public int Port { get; private set; }
 
-    /// <summary>Everything the relay wrote so far: standard output, then standard error.</summary>
-    public string Output
+    /// <summary>The control socket path, once started by <see cref="StartOnLoopbackAsync"/>.</summary>
+    public string ControlPath { get; private set; } = "";
+
+    /// <summary>The relay's resident set size now, from /proc/PID/status (VmRSS).</summary>
+    public long ResidentBytes
     {
         get
         {
-            lock (_stdout)
-                return _stdout + (_stderr.Length == 0 ? "" : "\n[stderr]\n" + _stderr);
+            foreach (string line in File.ReadLines($"/proc/{Pid}/status"))
+            {
+                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                    return long.Parse(line[6..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+            }
+
+            throw new InvalidOperationException($"no VmRSS in /proc/{Pid}/status");
         }
     }
 
-    /// <summary>The relay's resident set size now, from /proc/PID/status (VmRSS).</summary>
-    public long ResidentBytes => ReadStatusKilobytes("VmRSS") * 1024;
-
     /// <summary>
-    /// Starts <c>dotnet rawrelay.dll --bind 127.0.0.1 --port 0 --control /tmp/rr-GUID.sock</c> with
-    /// <paramref name="args"/> after them, and waits for its "listening on" line.
+    /// Starts the relay on 127.0.0.1, port 0 and a fresh /tmp/rr-GUID.sock, with <paramref name="arguments"/>
+    /// after those, and waits until it listens.
     /// </summary>
-    public static async Task<RelayProcess> StartAsync(IEnumerable<string> args, CancellationToken ct)
+    public static async Task<RelayProcess> StartOnLoopbackAsync(string[] arguments, CancellationToken ct)
     {
         string controlPath = RelayFixture.TempSocketPath();
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "rawrelay.dll"));
-        foreach (string arg in (string[])["--bind", "127.0.0.1", "--port", "0", "--control", controlPath, .. args])
-            start.ArgumentList.Add(arg);
-        foreach (string name in start.Environment.Keys.Where(k => k.StartsWith("RAWRELAY_", StringComparison.Ordinal)).ToList())
-            start.Environment.Remove(name);     // the fuzz and load settings of the tests are not relay options
-
-        var process = new Process { StartInfo = start };
-        var relay = new RelayProcess(process, controlPath);
-        process.OutputDataReceived += (_, e) => relay.OnLine(relay._stdout, e.Data);
-        process.ErrorDataReceived += (_, e) => relay.OnLine(relay._stderr, e.Data);
-        process.Exited += (_, _) => relay._listening.TrySetException(
-            new InvalidOperationException("relay exited before listening:\n" + relay.Output));
-        process.EnableRaisingEvents = true;
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        RelayProcess relay = Start(["--bind", "127.0.0.1", "--port", "0", "--control", controlPath, .. arguments]);
         try
         {
-            relay.Port = await relay._listening.Task.WaitAsync(ct).WithTimeout(TimeSpan.FromSeconds(30));
+            relay.Port = await relay.WaitUntilListeningAsync(ct);
+            relay.ControlPath = controlPath;
+            return relay;
         }
         catch
         {
             await relay.DisposeAsync();
             throw;
         }
-
-        return relay;
     }
 
     public ControlClient OpenControl() => ControlClient.Connect(ControlPath);
-
-    /// <summary>Sends SIGTERM with <c>kill -TERM PID</c>, as a service manager would.</summary>
-    public void Terminate()
-    {
-        using Process kill = Process.Start("kill", ["-TERM", Pid.ToString(CultureInfo.InvariantCulture)]);
-        kill.WaitForExit();
-    }
-
-    /// <summary>Waits for the process to exit; its exit status, or a timeout naming the caller's line.</summary>
-    public async Task<int> WaitForExitAsync(TimeSpan timeout, CancellationToken ct)
-    {
-        await _process.WaitForExitAsync(ct).WithTimeout(timeout);
-        _process.WaitForExit();                 // also waits for the end of the redirected output
-        return _process.ExitCode;
-    }
 
     /// <summary>Polls VmRSS while <paramref name="work"/> runs; returns the highest value seen, in bytes.</summary>
     public async Task<long> PeakResidentBytesDuringAsync(Task work)
@@ -121,48 +90,91 @@ internal sealed partial class RelayProcess : IAsyncDisposable
         return peak;
     }
 
-    private long ReadStatusKilobytes(string field)
+    /// <summary>Starts <c>rawrelay</c> with the arguments; the environment gets no RAWRELAY_ settings.</summary>
+    public static RelayProcess Start(params string[] arguments)
     {
-        foreach (string line in File.ReadLines($"/proc/{Pid}/status"))
+        var info = new ProcessStartInfo("dotnet")
         {
-            if (line.StartsWith(field + ":", StringComparison.Ordinal))
-                return long.Parse(line[(field.Length + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
-        }
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "rawrelay.dll"));
+        foreach (string argument in arguments)
+            info.ArgumentList.Add(argument);
+        foreach (string name in info.Environment.Keys.Where(k => k.StartsWith("RAWRELAY_", StringComparison.Ordinal)).ToList())
+            info.Environment.Remove(name);
 
-        throw new InvalidOperationException($"no {field} in /proc/{Pid}/status");
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var relay = new RelayProcess(process);
+        process.OutputDataReceived += (_, e) => relay.OnStdout(e.Data);
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+                lock (relay._stderr) relay._stderr.AppendLine(e.Data);
+        };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return relay;
     }
 
-    private void OnLine(StringBuilder target, string? line)
+    /// <summary>Waits for the "listening on" log line; returns the TCP port it names.</summary>
+    public Task<int> WaitUntilListeningAsync(CancellationToken ct = default) =>
+        Task.WhenAny(_listening.Task, ExitedEarlyAsync(ct)).Unwrap().WithTimeout(TimeSpan.FromSeconds(30));
+
+    /// <summary>Waits for the process to end; returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(CancellationToken ct = default)
+    {
+        await _process.WaitForExitAsync(ct).WithTimeout(TimeSpan.FromSeconds(30)); // output read to its end too
+        return _process.ExitCode;
+    }
+
+    /// <summary>SIGTERM, as a service manager stops it.</summary>
+    public void Terminate()
+    {
+        if (kill(_process.Id, Sigterm) != 0)
+            throw new InvalidOperationException($"kill({_process.Id}, SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}");
+    }
+
+    /// <summary>SIGKILL: the process dies without cleaning up (a crash, an OOM kill).</summary>
+    public void Kill() => _process.Kill();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+            await _process.WaitForExitAsync().WithTimeout();
+        }
+
+        _process.Dispose();
+    }
+
+    private void OnStdout(string? line)
     {
         if (line is null)
             return;
         lock (_stdout)
-            target.AppendLine(line);
-        if (ListeningLine().Match(line) is { Success: true } match)
-            _listening.TrySetResult(int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture));
+            _stdout.AppendLine(line);
+        Match match = ListeningLine().Match(line);
+        if (match.Success)
+            _listening.TrySetResult(int.Parse(match.Groups[1].Value));
     }
 
-    [GeneratedRegex(@" listening on \S+:(\d+) path ")]
+    private async Task<int> ExitedEarlyAsync(CancellationToken ct)
+    {
+        await _process.WaitForExitAsync(ct);     // returns once the redirected output is read to its end
+        if (_listening.Task.IsCompletedSuccessfully)
+            return _listening.Task.Result;
+        throw new InvalidOperationException($"rawrelay exited with {_process.ExitCode} before listening: {Stderr}");
+    }
+
+    [GeneratedRegex(@" INFO listening on \S*:(\d+) ")]
     private static partial Regex ListeningLine();
 
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill();                // this process only, by its PID
-                await _process.WaitForExitAsync().WithTimeout(TimeSpan.FromSeconds(10));
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // It never started.
-        }
-        finally
-        {
-            _process.Dispose();
-            File.Delete(ControlPath);
-        }
-    }
+    // LibraryImport would need unsafe code in the test project; this one call does not justify that.
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
 }

@@ -7,6 +7,9 @@ internal sealed record WsFrame(bool Fin, int Rsv, int Opcode, bool Masked, byte[
 {
     public const int Continuation = 0, Text = 1, Binary = 2, Close = 8, Ping = 9, Pong = 10;
 
+    /// <summary>The frame's bytes exactly as they came off the wire.</summary>
+    public byte[] Wire { get; init; } = [];
+
     public string Text8 => Encoding.UTF8.GetString(Payload);
 
     /// <summary>The close code of a close frame (1005 when it has none).</summary>
@@ -69,4 +72,36 @@ internal static class ClientFrames
         reasonBytes.CopyTo(payload, 2);
         return Build(WsFrame.Close, payload);
     }
+}
+
+/// <summary>
+/// The exact bytes a conforming server sends for a frame (RFC 6455 §5.2): FIN set, RSV clear, unmasked,
+/// shortest length encoding. Written here independently of the product's FrameWriter.
+/// </summary>
+internal static class ServerFrames
+{
+    public static byte[] Expected(int opcode, ReadOnlySpan<byte> payload)
+    {
+        var frame = new List<byte> { (byte)(0x80 | opcode) };
+        if (payload.Length <= 125)
+        {
+            frame.Add((byte)payload.Length);
+        }
+        else if (payload.Length <= 0xFFFF)
+        {
+            frame.AddRange([126, (byte)(payload.Length >> 8), (byte)payload.Length]);
+        }
+        else
+        {
+            frame.Add(127);
+            for (int shift = 56; shift >= 0; shift -= 8)
+                frame.Add((byte)((long)payload.Length >> shift));
+        }
+
+        frame.AddRange(payload.ToArray());
+        return frame.ToArray();
+    }
+
+    /// <summary>A close frame with a code and no reason.</summary>
+    public static byte[] Close(int code) => Expected(WsFrame.Close, [(byte)(code >> 8), (byte)code]);
 }

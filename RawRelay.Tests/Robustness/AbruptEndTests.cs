@@ -19,7 +19,7 @@ public sealed class AbruptEndTests
     [Test, CancelAfter(180_000)]
     public async Task Clients_that_reset_mid_frame_or_mid_handshake_leave_nothing_behind(CancellationToken ct)
     {
-        await using RelayProcess relay = await RelayProcess.StartAsync([], ct);
+        await using RelayProcess relay = await RelayProcess.StartOnLoopbackAsync([], ct);
         using ControlClient control = relay.OpenControl();
         long before = relay.ResidentBytes;
 

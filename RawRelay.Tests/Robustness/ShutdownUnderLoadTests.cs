@@ -12,7 +12,7 @@ public sealed class ShutdownUnderLoadTests
     [Test, CancelAfter(120_000)]
     public async Task Sigterm_with_a_thousand_clients_closes_each_with_1001_and_exits_0_within_5_seconds(CancellationToken ct)
     {
-        await using RelayProcess relay = await RelayProcess.StartAsync([], ct);
+        await using RelayProcess relay = await RelayProcess.StartOnLoopbackAsync([], ct);
         RawWebSocketClient[] clients = [];
         try
         {
@@ -40,7 +40,7 @@ public sealed class ShutdownUnderLoadTests
             }, ct)).ToArray();
             var clock = Stopwatch.StartNew();
             relay.Terminate();
-            int exitCode = await relay.WaitForExitAsync(TimeSpan.FromSeconds(5), ct);
+            int exitCode = await relay.WaitForExitAsync(ct).WithTimeout(TimeSpan.FromSeconds(5));
             clock.Stop();
             exited.SetResult();
 

@@ -24,7 +24,7 @@ public sealed class SlowClientTests
     [Test, CancelAfter(240_000)]
     public async Task A_client_that_never_reads_is_dropped_while_200_readers_get_every_broadcast_in_order(CancellationToken ct)
     {
-        await using RelayProcess relay = await RelayProcess.StartAsync(["--send-queue", SendQueue.ToString(CultureInfo.InvariantCulture)], ct);
+        await using RelayProcess relay = await RelayProcess.StartOnLoopbackAsync(["--send-queue", SendQueue.ToString(CultureInfo.InvariantCulture)], ct);
         await using RawWebSocketClient stalled = await RawWebSocketClient.ConnectAsync(relay.Port, "stalled", ct,
             source: ClientSwarm.Source(Readers), receiveBufferSize: StalledReceiveBuffer);
         RawWebSocketClient[] readers = [];
@@ -74,7 +74,7 @@ public sealed class SlowClientTests
         // A long close timeout, so that the cut-off client can still read its close frame.
         await using RelayFixture relay = RelayFixture.Start(o => o with
         {
-            SendQueue = 16 * 1024, CloseTimeout = TimeSpan.FromSeconds(60), LogLevel = Hosting.LogLevel.Info,
+            SendQueue = 16 * 1024, CloseTimeout = TimeSpan.FromSeconds(60), LogLevel = RawRelay.Hosting.LogLevel.Info,
         });
         await using RawWebSocketClient stalled = await RawWebSocketClient.ConnectAsync(relay.Port, "stops-reading", ct,
             receiveBufferSize: StalledReceiveBuffer);

@@ -40,7 +40,7 @@ public sealed class SlowRequestTests
     public async Task A_thousand_slow_request_heads_do_not_keep_a_real_client_from_connecting(CancellationToken ct)
     {
         // Long enough that every slow client is still waiting for its answer when the real one connects.
-        await using RelayFixture relay = RelayFixture.Start(o => o with { HandshakeTimeout = 10, LogLevel = Hosting.LogLevel.Info });
+        await using RelayFixture relay = RelayFixture.Start(o => o with { HandshakeTimeout = 10, LogLevel = RawRelay.Hosting.LogLevel.Info });
         RawWebSocketClient[] slow = [];
         try
         {

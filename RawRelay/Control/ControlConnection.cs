@@ -28,6 +28,7 @@ internal sealed class ControlConnection
     private readonly ArrayBufferWriter<byte> _replies = new(4096);
     private readonly FrameArena _arena = new();
     private readonly FlushBatch _batch = new();
+    private bool _clientStoppedReading;
 
     public ControlConnection(Socket socket, Relay relay, long maxMessage, RelayLog log)
     {
@@ -68,8 +69,7 @@ internal sealed class ControlConnection
         if (!reader.TryReadLine(out LineRead read))
         {
             // About to wait for the client: the batch so far goes out first.
-            _batch.FlushAll();
-            await WriteRepliesAsync(stream, ct).ConfigureAwait(false);
+            await EndBatchAsync(stream, ct).ConfigureAwait(false);
             read = await reader.ReadLineAsync(ct).ConfigureAwait(false);
         }
 
@@ -84,6 +84,8 @@ internal sealed class ControlConnection
         ControlCommand command = RunLine(read.Line);
         if (command.HasPayload)
         {
+            if (!reader.IsBuffered(command.Length))
+                await EndBatchAsync(stream, ct).ConfigureAwait(false);   // the payload may be slow to come
             ReadOnlySequence<byte>? payload = await reader.ReadExactlyAsync(command.Length, ct).ConfigureAwait(false);
             if (payload is null)
                 return false;                   // cut short by the end of the stream: not sent
@@ -91,10 +93,7 @@ internal sealed class ControlConnection
         }
 
         if (_replies.WrittenCount > MaxBufferedReplies)
-        {
-            _batch.FlushAll();
-            await WriteRepliesAsync(stream, ct).ConfigureAwait(false);
-        }
+            await EndBatchAsync(stream, ct).ConfigureAwait(false);
 
         // QUIT ends the connection; so does a length too large, since its payload cannot be skipped safely.
         return command.Kind is not (CommandKind.Quit or CommandKind.PayloadTooLarge);
@@ -223,12 +222,33 @@ internal sealed class ControlConnection
         _replies.Advance(length);
     }
 
+    /// <summary>Sends the frames of the batch so far, then its replies.</summary>
+    private async ValueTask EndBatchAsync(NetworkStream stream, CancellationToken ct)
+    {
+        _batch.FlushAll();
+        await WriteRepliesAsync(stream, ct).ConfigureAwait(false);
+    }
+
     private async ValueTask WriteRepliesAsync(NetworkStream stream, CancellationToken ct)
     {
         if (_replies.WrittenCount == 0)
             return;
-        await stream.WriteAsync(_replies.WrittenMemory, ct).ConfigureAwait(false);
-        _replies.ResetWrittenCount();
+        try
+        {
+            if (!_clientStoppedReading)
+                await stream.WriteAsync(_replies.WrittenMemory, ct).ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            // A client that wrote its commands and closed at once (fire and forget, as a PHP script may)
+            // reads no replies; the rest of what it wrote still runs (SPEC), its replies are dropped.
+            _clientStoppedReading = true;
+            _log.Debug($"control client left before reading its replies: {e.InnerException?.Message ?? e.Message}");
+        }
+        finally
+        {
+            _replies.ResetWrittenCount();
+        }
     }
 
     private async ValueTask TryWriteRepliesAsync(NetworkStream stream)
@@ -238,10 +258,10 @@ internal sealed class ControlConnection
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
             await WriteRepliesAsync(stream, timeout.Token).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
         {
-            // A client that wrote and closed at once (fire and forget) does not read its replies.
-            _log.Debug($"control client left before reading its replies: {e.GetType().Name}");
+            // A client that does not read its last replies within a second does not get them.
+            _log.Debug($"control client did not take its last replies: {e.GetType().Name}");
         }
     }
 

@@ -90,7 +90,7 @@ internal sealed class RelayHost : IDisposable
         Task pings = PingLoopAsync(stop);
 
         await Task.WhenAll(httpLoop, controlLoop, pings).ConfigureAwait(false);
-        _log.Info($"shutting down: closing {_settings.Registry.Count} connection(s)");
+        _log.Info($"shutting down: closing {_settings.Live.Count} connection(s)");
         Dispose();
         await CloseAllAsync().ConfigureAwait(false);
         _log.Info("stopped");
@@ -127,17 +127,13 @@ internal sealed class RelayHost : IDisposable
     {
         foreach (IRelayConnection connection in _settings.Registry.Snapshot())
             ((WebSocketConnection)connection).Shutdown(EndReason.ServerShutdown, CloseCode.GoingAway, "server shutdown");
-        using var deadline = new CancellationTokenSource(_settings.ShutdownCloseTimeout + TimeSpan.FromSeconds(0.5));
-        while (_settings.Registry.Count > 0 && !deadline.IsCancellationRequested)
+        try
         {
-            try
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(20), deadline.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
+            await _settings.Live.WhenNone().WaitAsync(_settings.ShutdownCloseTimeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            _log.Warn($"{_settings.Live.Count} connection(s) did not finish closing in time");
         }
     }
 

@@ -24,6 +24,7 @@ internal static class RequestHeadReader
         RequestHead? head = null;
         long total = 0;
         int fields = 0;
+        bool malformedField = false;
         while (true)
         {
             LineRead read = await reader.ReadLineAsync(ct).ConfigureAwait(false);
@@ -48,11 +49,18 @@ internal static class RequestHeadReader
             }
 
             if (line.IsEmpty)
-                return new RequestHeadResult(head, 0, "");
+            {
+                return malformedField
+                    ? RequestHeadResult.Refuse(400, "malformed header field")
+                    : new RequestHeadResult(head, 0, "");
+            }
+
             if (++fields > MaxHeaderFields)
                 return RequestHeadResult.Refuse(431, "too many header fields");
-            if (!RequestHeadParser.ParseHeaderLine(line, head))
-                return RequestHeadResult.Refuse(400, "malformed header field");
+
+            // A malformed field is answered once the head has ended, so that 431 keeps its precedence.
+            if (!malformedField && !RequestHeadParser.ParseHeaderLine(line, head))
+                malformedField = true;
         }
     }
 }

@@ -35,6 +35,9 @@ internal sealed class LineReader
     /// <summary>Bytes read from the stream and not yet handed over.</summary>
     public ReadOnlySequence<byte> Buffered => _holdingBuffer ? _buffer : ReadOnlySequence<byte>.Empty;
 
+    /// <summary>True when the next <paramref name="count"/> bytes are already buffered (reading them will not wait).</summary>
+    public bool IsBuffered(long count) => _holdingBuffer && _buffer.Length >= count;
+
     /// <summary>
     /// Takes the next line if it is already buffered, without waiting. False means the caller would have
     /// to wait for the peer: a good moment to flush what a batch of lines produced.

@@ -16,6 +16,9 @@ internal sealed class ConnectionSettings
     public required RelayStats Stats { get; init; }
     public required RelayLog Log { get; init; }
 
+    /// <summary>Connections whose socket is still open, listed or not.</summary>
+    public LiveConnections Live { get; } = new();
+
     /// <summary>How long a closing connection may take before its TCP connection is closed anyway.</summary>
     public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(1);
 

@@ -57,7 +57,7 @@ internal struct FrameDecoder
             if (!_inFrame)
             {
                 ParseStatus status = FrameParser.TryParseHeader(
-                    input[consumed..], _messageOpen, _messageLength, _maxMessage,
+                    input[consumed..], _messageOpen, _messageOpen ? _messageLength : 0, _maxMessage,
                     out FrameHeader header, out int headerLength, out CloseCode error);
                 if (status == ParseStatus.NeedMoreData)
                     return DecodeStatus.NeedMoreData;

@@ -46,12 +46,9 @@ internal static class FrameParser
             return Fail(CloseCode.ProtocolError, out error);          // §5.4: new message inside a fragmented one
 
         int extended = length7 switch { 126 => 2, 127 => 8, _ => 0 };
-        headerLength = 2 + extended + 4;
-        if (input.Length < headerLength)
-        {
-            headerLength = 0;
+        int fullLength = 2 + extended + 4;
+        if (input.Length < fullLength)
             return ParseStatus.NeedMoreData;
-        }
 
         long payloadLength = length7;
         if (extended == 2)
@@ -71,6 +68,7 @@ internal static class FrameParser
 
         uint maskKey = BinaryPrimitives.ReadUInt32LittleEndian(input[(2 + extended)..]);
         header = new FrameHeader(fin, opcode, masked, payloadLength, maskKey);
+        headerLength = fullLength;                                     // set only when complete
         return ParseStatus.Complete;
     }
 

@@ -170,6 +170,12 @@ internal sealed partial class WebSocketConnection : IFrameHandler
             return;
         QueueForThisRead(FrameWriter.Frame(opcode, _echoMessage.AsSpan(0, _echoLength)));
         _echoLength = 0;
+        if (_echoMessage is not null)
+        {
+            // Like the receive buffer, the message buffer is not held between messages (it may be --max-message long).
+            ArrayPool<byte>.Shared.Return(_echoMessage);
+            _echoMessage = null;
+        }
     }
 
     void IFrameHandler.OnPing(ReadOnlySpan<byte> payload) => QueueForThisRead(FrameWriter.Frame(Opcode.Pong, payload));

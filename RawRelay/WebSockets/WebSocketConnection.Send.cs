@@ -30,7 +30,10 @@ internal sealed partial class WebSocketConnection
         {
             if (_closeQueued || IsDisposed)
                 return EnqueueResult.Dropped;
-            if (_queue.Bytes + _inFlightBytes + frame.Length <= _settings.SendQueueLimit)
+            // A frame into an empty queue always goes: a message of --max-message plus its header is
+            // larger than a --send-queue of the same size, yet a client with nothing pending is not slow.
+            long pending = _queue.Bytes + _inFlightBytes;
+            if (pending == 0 || pending + frame.Length <= _settings.SendQueueLimit)
             {
                 _queue.Enqueue(frame);
                 if (_flushing)
@@ -158,17 +161,37 @@ internal sealed partial class WebSocketConnection
     /// <summary>After the queue ran dry: once our close frame is out, close TCP if the client's close came.</summary>
     private void OnQueueDrained()
     {
-        bool closeNow;
+        bool closeNow, failed;
         lock (_gate)
         {
             if (!_closeQueued || _flushing || _queue.Count != 0 || _closeSent)
                 return;
             _closeSent = true;
             closeNow = _peerClosed;
+            failed = _endReason == EndReason.ProtocolError;
         }
 
         if (closeNow)
             DisposeSocket();                    // RFC 6455 §7.1.1: the server closes TCP first
+        else if (failed)
+            HalfClose();
+    }
+
+    /// <summary>
+    /// After failing the connection (RFC 6455 §7.1.7) nothing more will be read from the client's broken
+    /// stream, so our FIN follows the close frame at once; the receive loop still drains what the client
+    /// sends until it closes or the close timeout passes, so that unread bytes do not turn into an RST.
+    /// </summary>
+    private void HalfClose()
+    {
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // The connection is already gone: nothing left to half-close.
+        }
     }
 
     /// <summary>Queues the close frame; nothing is queued after it.</summary>

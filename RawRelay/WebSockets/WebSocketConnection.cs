@@ -41,6 +41,7 @@ internal sealed partial class WebSocketConnection : IRelayConnection
     /// </summary>
     public async Task RunAsync(byte[] response, ReadOnlyMemory<byte> received)
     {
+        _settings.Live.Opened();
         try
         {
             _socket.Blocking = false;
@@ -63,6 +64,7 @@ internal sealed partial class WebSocketConnection : IRelayConnection
             _settings.Registry.Remove(this);
             DisposeSocket();
             ReleaseQueue();
+            _settings.Live.Closed();
             _settings.Log.Info($"closed {Id} {RemoteAddress} reason={Describe(_endReason)}" +
                 (_endCode == CloseCode.None ? "" : $" code={(int)_endCode}") +
                 $" after {(Environment.TickCount64 - _openedAt) / 1000.0:0.0}s");
@@ -86,6 +88,9 @@ internal sealed partial class WebSocketConnection : IRelayConnection
             _endReason = reason;
             _endCode = code;
         }
+
+        // A closing connection takes no more messages: it leaves LIST and the fan-out now.
+        _settings.Registry.Remove(this);
 
         if (reason == EndReason.SlowClient)
         {

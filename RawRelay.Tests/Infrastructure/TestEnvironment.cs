@@ -1,0 +1,34 @@
+namespace RawRelay.Tests.Infrastructure;
+
+/// <summary>Where things are on this machine: programs on PATH and the repository's root.</summary>
+internal static class TestEnvironment
+{
+    /// <summary>The full path of a program on PATH, or null when it is not installed.</summary>
+    public static string? FindOnPath(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, program)).FirstOrDefault(File.Exists);
+
+    /// <summary>
+    /// The full path of a program on PATH; when it is missing the test is ignored, naming the Debian
+    /// package that brings it (CI installs them all).
+    /// </summary>
+    public static string RequireOnPath(string program, string debianPackage)
+    {
+        string? found = FindOnPath(program);
+        if (found is null)
+            Assert.Ignore($"{program} is not installed (apt-get install {debianPackage}); CI installs it");
+        return found!;
+    }
+
+    /// <summary>The demo site's folder, static/.</summary>
+    public static string StaticFolder() => Path.Combine(RepositoryRoot(), "static");
+
+    /// <summary>The folder holding RawRelay.sln, found upwards from the test assembly.</summary>
+    public static string RepositoryRoot()
+    {
+        string? dir = AppContext.BaseDirectory;
+        while (dir is not null && !File.Exists(Path.Combine(dir, "RawRelay.sln")))
+            dir = Path.GetDirectoryName(dir);
+        return dir ?? throw new DirectoryNotFoundException("RawRelay.sln not found above " + AppContext.BaseDirectory);
+    }
+}
