@@ -4,6 +4,8 @@ CONFIG      ?= Release
 PORT        ?= 8080
 CONTROL     ?= /tmp/rawrelay.sock
 PUBLISH_DIR ?= publish
+# clang for Native AOT's native link; Debian 12 has clang-14 but no plain clang.
+CLANG       ?= $(shell command -v clang >/dev/null 2>&1 && echo clang || echo clang-14)
 
 .PHONY: all build run test bench publish clean
 
@@ -19,6 +21,15 @@ run:
 # Every test: unit, integration over real sockets, socat, PHP and the browser where installed.
 test:
 	$(DOTNET) test RawRelay.sln -c $(CONFIG) --logger "console;verbosity=normal"
+
+# One self-contained native executable, $(PUBLISH_DIR)/rawrelay (Native AOT, linux-x64): no .NET runtime
+# needed where it runs. Needs clang and zlib1g-dev.
+publish:
+	$(DOTNET) publish RawRelay/RawRelay.csproj -c Release -r linux-x64 -p:CppCompilerAndLinker=$(CLANG) -o $(PUBLISH_DIR)
+
+# The built-in load generator against a relay it starts itself; BENCH_ARGS="--clients 2000" for a smaller run.
+bench:
+	$(DOTNET) run --project RawRelay -c Release -- bench $(BENCH_ARGS)
 
 clean:
 	$(DOTNET) clean RawRelay.sln -c $(CONFIG)

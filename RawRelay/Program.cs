@@ -20,7 +20,7 @@ internal static class Program
             return RelayCommandLine.ExitUsage;
         }
 
-        if (parsed.Action is not null)          // --help or --version: the root itself has no action
+        if (!commandLine.RunsRelay(parsed))    // --help, --version or `rawrelay bench`
             return await parsed.InvokeAsync().ConfigureAwait(false);
 
         if (commandLine.ToOptions(parsed, out string problem) is not { } options)

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace RawRelay.Tests.Infrastructure;
 
@@ -24,7 +22,7 @@ internal sealed class PhpServer : IAsyncDisposable
 
     public static async Task<PhpServer> StartAsync(string documentRoot, string controlPath)
     {
-        int port = FreePort();
+        int port = LoopbackPort.Free();
         var info = new ProcessStartInfo(TestEnvironment.RequireOnPath("php", "php-cli"))
         {
             RedirectStandardOutput = true,
@@ -43,32 +41,10 @@ internal sealed class PhpServer : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var server = new PhpServer(process, port);
-        await TaskTimeouts.Eventually(async () => process.HasExited || await AcceptsAsync(port), TimeSpan.FromSeconds(20));
+        await TaskTimeouts.Eventually(async () => process.HasExited || await LoopbackPort.AcceptsAsync(port), TimeSpan.FromSeconds(20));
         if (process.HasExited)
             throw new InvalidOperationException($"php -S exited with {process.ExitCode}");
         return server;
-    }
-
-    /// <summary>A port that was free a moment ago (php -S needs a number, it cannot take port 0).</summary>
-    private static int FreePort()
-    {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)probe.LocalEndPoint!).Port;
-    }
-
-    private static async Task<bool> AcceptsAsync(int port)
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port));
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;                           // not listening yet
-        }
     }
 
     public async ValueTask DisposeAsync()

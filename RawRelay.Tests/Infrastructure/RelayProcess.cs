@@ -1,34 +1,34 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
-using System.Text;
 using System.Text.RegularExpressions;
 
 namespace RawRelay.Tests.Infrastructure;
 
 /// <summary>
-/// The real binary (<c>dotnet rawrelay.dll</c> from the test output folder) as a child process, with its
-/// standard output and error captured. Dispose kills it if it still runs. Thread-safe for reading output.
+/// The real executable as a child process, with its standard output and error captured: the published
+/// Native AOT binary when <c>RAWRELAY_BINARY</c> names it (CI, after <c>make publish</c>), else
+/// <c>dotnet rawrelay.dll</c> from the test output folder. It inherits no RAWRELAY_ settings. Dispose
+/// stops it with SIGTERM if it still runs. Thread-safe for reading output.
 /// </summary>
 internal sealed partial class RelayProcess : IAsyncDisposable
 {
-    private const int Sigterm = 15;
+    private readonly ChildProcess _process;
 
-    private readonly Process _process;
-    private readonly StringBuilder _stdout = new();
-    private readonly StringBuilder _stderr = new();
-    private readonly TaskCompletionSource<int> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private RelayProcess(ChildProcess process) => _process = process;
 
-    private RelayProcess(Process process) => _process = process;
+    /// <summary>The program and first arguments that run the relay: <c>$RAWRELAY_BINARY</c> or <c>dotnet rawrelay.dll</c>.</summary>
+    public static IReadOnlyList<string> Command =>
+        Environment.GetEnvironmentVariable("RAWRELAY_BINARY") is { Length: > 0 } binary
+            ? [Path.GetFullPath(binary)]
+            : ["dotnet", Path.Combine(AppContext.BaseDirectory, "rawrelay.dll")];
 
-    public int Pid => _process.Id;
+    public int Pid => _process.Pid;
 
-    public string Stdout { get { lock (_stdout) return _stdout.ToString(); } }
+    public string Stdout => _process.Stdout;
 
-    public string Stderr { get { lock (_stderr) return _stderr.ToString(); } }
+    public string Stderr => _process.Stderr;
 
-    /// <summary>Standard output, then standard error.</summary>
-    public string Output => Stdout + Stderr;
+    /// <summary>Standard output and error interleaved, for failure messages.</summary>
+    public string Output => _process.Output;
 
     public bool HasExited => _process.HasExited;
 
@@ -53,14 +53,17 @@ internal sealed partial class RelayProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Starts <c>rawrelay</c> with the arguments.</summary>
+    public static RelayProcess Start(params string[] arguments) => Start(arguments, null);
+
     /// <summary>
-    /// Starts the relay on 127.0.0.1, port 0 and a fresh /tmp/rr-GUID.sock, with <paramref name="arguments"/>
+    /// Starts the relay on 127.0.0.1, port 0 and a fresh /tmp/rr-GUID.sock, with <paramref name="more"/>
     /// after those, and waits until it listens.
     /// </summary>
-    public static async Task<RelayProcess> StartOnLoopbackAsync(string[] arguments, CancellationToken ct)
+    public static async Task<RelayProcess> StartOnLoopbackAsync(string[] more, CancellationToken ct)
     {
         string controlPath = RelayFixture.TempSocketPath();
-        RelayProcess relay = Start(["--bind", "127.0.0.1", "--port", "0", "--control", controlPath, .. arguments]);
+        RelayProcess relay = Start([.. LoopbackArguments(controlPath, more)], null);
         try
         {
             relay.Port = await relay.WaitUntilListeningAsync(ct);
@@ -90,91 +93,51 @@ internal sealed partial class RelayProcess : IAsyncDisposable
         return peak;
     }
 
-    /// <summary>Starts <c>rawrelay</c> with the arguments; the environment gets no RAWRELAY_ settings.</summary>
-    public static RelayProcess Start(params string[] arguments)
-    {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "rawrelay.dll"));
-        foreach (string argument in arguments)
-            info.ArgumentList.Add(argument);
-        foreach (string name in info.Environment.Keys.Where(k => k.StartsWith("RAWRELAY_", StringComparison.Ordinal)).ToList())
-            info.Environment.Remove(name);
+    /// <summary>
+    /// Starts <c>rawrelay</c> with the arguments and the <paramref name="environment"/>'s variables.
+    /// <paramref name="prefix"/> runs it through other programs first that exec it in the end (its PID
+    /// stays the relay's), such as <c>setpriv</c> to change its group.
+    /// </summary>
+    public static RelayProcess Start(IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string>? environment,
+        IReadOnlyList<string>? prefix = null) =>
+        new(ChildProcess.Start([.. prefix ?? [], .. Command], arguments, environment, clearPrefix: "RAWRELAY_"));
 
-        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var relay = new RelayProcess(process);
-        process.OutputDataReceived += (_, e) => relay.OnStdout(e.Data);
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-                lock (relay._stderr) relay._stderr.AppendLine(e.Data);
-        };
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return relay;
+    /// <summary>
+    /// Arguments for a relay on 127.0.0.1 and an ephemeral port with <paramref name="controlPath"/>,
+    /// then <paramref name="more"/>.
+    /// </summary>
+    public static List<string> LoopbackArguments(string controlPath, params string[] more) =>
+        ["--bind", "127.0.0.1", "--port", "0", "--control", controlPath, .. more];
+
+    /// <summary>A copy of <paramref name="arguments"/> with the value after <paramref name="option"/> replaced.</summary>
+    public static List<string> WithValue(IEnumerable<string> arguments, string option, string value)
+    {
+        List<string> copy = arguments.ToList();
+        int at = copy.IndexOf(option);
+        if (at < 0 || at + 1 >= copy.Count)
+            throw new ArgumentException($"{option} with a value is not among: {string.Join(' ', copy)}");
+        copy[at + 1] = value;
+        return copy;
     }
 
     /// <summary>Waits for the "listening on" log line; returns the TCP port it names.</summary>
-    public Task<int> WaitUntilListeningAsync(CancellationToken ct = default) =>
-        Task.WhenAny(_listening.Task, ExitedEarlyAsync(ct)).Unwrap().WithTimeout(TimeSpan.FromSeconds(30));
+    public async Task<int> WaitUntilListeningAsync(CancellationToken ct = default)
+    {
+        string line = await _process.WaitForLineAsync(ListeningLine().IsMatch).WaitAsync(ct).WithTimeout(TimeSpan.FromSeconds(30));
+        return int.Parse(ListeningLine().Match(line).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     /// <summary>Waits for the process to end; returns its exit code.</summary>
-    public async Task<int> WaitForExitAsync(CancellationToken ct = default)
-    {
-        await _process.WaitForExitAsync(ct).WithTimeout(TimeSpan.FromSeconds(30)); // output read to its end too
-        return _process.ExitCode;
-    }
+    public Task<int> WaitForExitAsync(CancellationToken ct = default) => _process.WaitForExitAsync(ct);
 
     /// <summary>SIGTERM, as a service manager stops it.</summary>
-    public void Terminate()
-    {
-        if (kill(_process.Id, Sigterm) != 0)
-            throw new InvalidOperationException($"kill({_process.Id}, SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}");
-    }
+    public void Terminate() => _process.Terminate();
 
     /// <summary>SIGKILL: the process dies without cleaning up (a crash, an OOM kill).</summary>
     public void Kill() => _process.Kill();
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill();
-            await _process.WaitForExitAsync().WithTimeout();
-        }
-
-        _process.Dispose();
-    }
-
-    private void OnStdout(string? line)
-    {
-        if (line is null)
-            return;
-        lock (_stdout)
-            _stdout.AppendLine(line);
-        Match match = ListeningLine().Match(line);
-        if (match.Success)
-            _listening.TrySetResult(int.Parse(match.Groups[1].Value));
-    }
-
-    private async Task<int> ExitedEarlyAsync(CancellationToken ct)
-    {
-        await _process.WaitForExitAsync(ct);     // returns once the redirected output is read to its end
-        if (_listening.Task.IsCompletedSuccessfully)
-            return _listening.Task.Result;
-        throw new InvalidOperationException($"rawrelay exited with {_process.ExitCode} before listening: {Stderr}");
-    }
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
 
     [GeneratedRegex(@" INFO listening on \S*:(\d+) ")]
     private static partial Regex ListeningLine();
-
-    // LibraryImport would need unsafe code in the test project; this one call does not justify that.
-    [DllImport("libc", SetLastError = true)]
-    private static extern int kill(int pid, int signal);
 }

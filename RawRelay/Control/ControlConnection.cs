@@ -18,7 +18,8 @@ namespace RawRelay.Control;
 /// </summary>
 internal sealed class ControlConnection
 {
-    private const int MaxBufferedReplies = 64 * 1024;
+    private const int MaxBufferedReplies = 1024 * 1024;
+    private const int MaxBatchInput = 4 * 1024 * 1024;
     private const int LineSlack = 256;
 
     private readonly Socket _socket;
@@ -29,6 +30,7 @@ internal sealed class ControlConnection
     private readonly FrameArena _arena = new();
     private readonly FlushBatch _batch = new();
     private bool _clientStoppedReading;
+    private long _batchInput;
 
     public ControlConnection(Socket socket, Relay relay, long maxMessage, RelayLog log)
     {
@@ -68,8 +70,12 @@ internal sealed class ControlConnection
     {
         if (!reader.TryReadLine(out LineRead read))
         {
-            // About to wait for the client: the batch so far goes out first.
-            await EndBatchAsync(stream, ct).ConfigureAwait(false);
+            // About to read more. Unless more commands are already waiting in the socket (then the batch
+            // grows, up to MaxBatchInput, so each connection gets one write for many frames), the client
+            // may have to be waited for: the batch so far goes out first.
+            if (_batchInput >= MaxBatchInput || _socket.Available == 0)
+                await EndBatchAsync(stream, ct).ConfigureAwait(false);
+
             read = await reader.ReadLineAsync(ct).ConfigureAwait(false);
         }
 
@@ -81,9 +87,11 @@ internal sealed class ControlConnection
             return true;
         }
 
+        _batchInput += read.Line.Length + 1;
         ControlCommand command = RunLine(read.Line);
         if (command.HasPayload)
         {
+            _batchInput += command.Length;
             if (!reader.IsBuffered(command.Length))
                 await EndBatchAsync(stream, ct).ConfigureAwait(false);   // the payload may be slow to come
             ReadOnlySequence<byte>? payload = await reader.ReadExactlyAsync(command.Length, ct).ConfigureAwait(false);
@@ -226,6 +234,7 @@ internal sealed class ControlConnection
     private async ValueTask EndBatchAsync(NetworkStream stream, CancellationToken ct)
     {
         _batch.FlushAll();
+        _batchInput = 0;
         await WriteRepliesAsync(stream, ct).ConfigureAwait(false);
     }
 

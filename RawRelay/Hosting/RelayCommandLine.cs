@@ -3,6 +3,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Net;
+using RawRelay.Bench;
 
 namespace RawRelay.Hosting;
 
@@ -41,9 +42,16 @@ internal sealed class RelayCommandLine
             _port, _bind, _path, _control, _controlMode, _static, _maxMessage, _sendQueue, _pingInterval,
             _handshakeTimeout, _maxConnections, _logLevel, _echo, _secret, _allowedOrigin, _trustProxy,
         };
+        Root.Subcommands.Add(new BenchCommandLine().Command);
+        // A root with subcommands needs an action of its own, or a bare `rawrelay` is "command required".
+        // Program runs the relay itself (it needs the options and the signals), so this one only marks it.
+        Root.SetAction(_ => ExitOk);
     }
 
     public RootCommand Root { get; }
+
+    /// <summary>Whether the parse asks for the relay itself, not for --help, --version or a subcommand.</summary>
+    public bool RunsRelay(ParseResult parsed) => parsed.Action == Root.Action;
 
     /// <summary>
     /// Parses the arguments with the environment's settings for every option the arguments leave out.

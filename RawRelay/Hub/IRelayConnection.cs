@@ -8,6 +8,13 @@ internal enum EnqueueResult
     /// <summary>Queued; a flush already under way will send it.</summary>
     Queued,
 
+    /// <summary>
+    /// Queued, a flush is already owned elsewhere, and the queue now holds half of <c>--send-queue</c> or
+    /// more: if the caller's batch owns that flush, it should flush now rather than at its end, so that
+    /// batching alone never makes a client look slow.
+    /// </summary>
+    QueuedHalfFull,
+
     /// <summary>Queued, and the caller now owns the flush: call <see cref="IRelayConnection.Flush"/>.</summary>
     QueuedNeedsFlush,
 

@@ -37,7 +37,12 @@ internal sealed partial class WebSocketConnection
             {
                 _queue.Enqueue(frame);
                 if (_flushing)
-                    return EnqueueResult.Queued;
+                {
+                    return (_queue.Bytes + _inFlightBytes) * 2 >= _settings.SendQueueLimit
+                        ? EnqueueResult.QueuedHalfFull
+                        : EnqueueResult.Queued;
+                }
+
                 _flushing = true;
                 return EnqueueResult.QueuedNeedsFlush;
             }

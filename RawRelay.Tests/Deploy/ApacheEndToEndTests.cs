@@ -1,0 +1,162 @@
+using System.Net;
+using System.Net.WebSockets;
+using System.Text;
+using RawRelay.Tests.Infrastructure;
+
+namespace RawRelay.Tests.Deploy;
+
+/// <summary>
+/// The README's deployment on a real LAMP box. Debian's Apache (prefork, mod_php, mod_proxy_wstunnel)
+/// runs deploy/apache-rawrelay.conf: it serves a copy of static/ (the install step's /var/www/rawrelay)
+/// with PHP and passes /websocket to the relay. The relay runs as deploy/rawrelay.service says: its
+/// ExecStart options, the unit's Group= as its group, umask 077, its socket in a 0750 directory of that
+/// group (what RuntimeDirectory= makes). Its user stays root (the unit's rawrelay user does not exist on
+/// a CI box, and root can run the executable wherever the checkout is), which grants Apache nothing: the
+/// workers run as Debian's Apache user, so only the group bits let send.php in. No permission is fixed up
+/// by the test: send.php reaches the socket only if the unit's reasoning holds.
+/// </summary>
+[TestFixture, Parallelizable(ParallelScope.Self)]
+public sealed class ApacheEndToEndTests
+{
+    private string? _socketDirectory;
+    private string _controlPath = "";
+    private string? _documentRoot;
+    private RelayProcess? _relay;
+    private ApacheServer? _apache;
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(20) };
+
+    private ApacheServer Apache => _apache!;
+
+    [OneTimeSetUp]
+    public async Task StartRelayAndApache()
+    {
+        if (ApacheServer.MissingReason() is { } missing)
+            Assert.Ignore(missing);
+        if (!Environment.IsPrivilegedProcess)
+            Assert.Ignore("Apache switches its workers to www-data only when started as root");
+
+        string group = DeployFiles.UnitSetting("Group");
+        _socketDirectory = $"/tmp/rr-{Guid.NewGuid():N}";
+        Directory.CreateDirectory(_socketDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+            | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
+        await RunAsync("chgrp", group, _socketDirectory);
+        _controlPath = Path.Combine(_socketDirectory, "rawrelay.sock");
+
+        List<string> arguments = RelayProcess.WithValue(
+            RelayProcess.WithValue(DeployFiles.UnitArguments(), "--port", "0"), "--control", _controlPath);
+        _relay = RelayProcess.Start(arguments, null,
+            prefix: ["setpriv", $"--regid={group}", "--clear-groups", "/bin/sh", "-c", "umask 077 && exec \"$0\" \"$@\""]);
+        int relayPort = await _relay.WaitUntilListeningAsync();
+
+        _documentRoot = CopyOfStaticSite();
+        string site = DeployFiles.Read(DeployFiles.ApacheSite);
+        site = Swap(site, "/var/www/rawrelay", _documentRoot);
+        site = Swap(site, $"127.0.0.1:{DeployFiles.UnitOption("--port")}/", $"127.0.0.1:{relayPort}/");
+        site = Swap(site, DeployFiles.UnitOption("--control"), _controlPath);
+        _apache = await ApacheServer.StartAsync(site);
+    }
+
+    [OneTimeTearDown]
+    public async Task StopApacheAndRelay()
+    {
+        _http.Dispose();
+        if (_apache is not null)
+            await _apache.DisposeAsync();
+        if (_relay is not null)
+            await _relay.DisposeAsync();
+        foreach (string? directory in new[] { _socketDirectory, _documentRoot })
+        {
+            if (directory is not null)
+                Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Test, CancelAfter(30_000)]
+    public async Task Apache_serves_the_board_page(CancellationToken ct)
+    {
+        using HttpResponseMessage response = await _http.GetAsync(Apache.Http("/"), ct).WithTimeout();
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        response.Headers.Server.ToString().Should().Contain("Apache");
+        response.Content.Headers.ContentType!.MediaType.Should().Be("text/html");
+        (await response.Content.ReadAsStringAsync(ct).WithTimeout()).Should().Contain("'/websocket?id='");
+    }
+
+    [Test, CancelAfter(30_000)]
+    public async Task Apache_does_not_serve_the_PHP_client_library(CancellationToken ct)
+    {
+        using HttpResponseMessage response = await _http.GetAsync(Apache.Http("/lib/RawRelay.php"), ct).WithTimeout();
+
+        response.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+    }
+
+    [Test, CancelAfter(30_000)]
+    public async Task A_board_connected_through_Apache_receives_what_send_php_posts(CancellationToken ct)
+    {
+        string id = "lamp-" + Guid.NewGuid().ToString("N")[..8];
+        using var board = new ClientWebSocket();
+        await board.ConnectAsync(new Uri($"ws://127.0.0.1:{Apache.Port}/websocket?id={id}"), ct).WithTimeout();
+
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string> { ["id"] = id, ["message"] = "héllo from PHP" });
+        using HttpResponseMessage posted = await _http.PostAsync(Apache.Http("/send.php"), form, ct).WithTimeout();
+        string page = await posted.Content.ReadAsStringAsync(ct).WithTimeout();
+
+        posted.StatusCode.Should().Be(HttpStatusCode.OK, page + Apache.ErrorLog);
+        page.Should().Contain("Delivered to 1 connection(s)");
+        var buffer = new byte[1024];
+        WebSocketReceiveResult received = await board.ReceiveAsync(buffer, ct).WithTimeout();
+        received.MessageType.Should().Be(WebSocketMessageType.Text);
+        Encoding.UTF8.GetString(buffer, 0, received.Count).Should().Be("{\"message\":\"héllo from PHP\"}");
+    }
+
+    [Test, CancelAfter(30_000)]
+    public async Task Behind_Apache_LIST_shows_the_browser_address_Apache_forwarded(CancellationToken ct)
+    {
+        string id = "xff-" + Guid.NewGuid().ToString("N")[..8];
+        // The browser is 127.0.0.2 and claims to be 203.0.113.9; Apache appends what it saw.
+        await using RawWebSocketClient browser = await RawWebSocketClient.ConnectAsync(Apache.Port, id, ct,
+            source: IPAddress.Parse("127.0.0.2"), extraHeaders: "X-Forwarded-For: 203.0.113.9\r\n");
+        using ControlClient control = ControlClient.Connect(_controlPath);
+
+        (List<string> lines, _) = await control.CommandWithDataAsync("LIST WEBSOCKETS", ct);
+
+        lines.Should().ContainSingle(line => line.StartsWith(id + " ", StringComparison.Ordinal))
+            .Which.Should().MatchRegex($@"^{id} 127\.0\.0\.2:\d+$");
+    }
+
+    [Test]
+    public void The_control_socket_is_open_to_its_user_and_group_only() =>
+        File.GetUnixFileMode(_controlPath).Should().Be(
+            UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
+
+    /// <summary>Replaces a production value of a deploy file with the test's; the value must be there.</summary>
+    private static string Swap(string text, string production, string test)
+    {
+        text.Should().Contain(production, "the test replaces it with its own value");
+        return text.Replace(production, test, StringComparison.Ordinal);
+    }
+
+    /// <summary>static/ copied to a new directory all may read, as the install step copies it to /var/www/rawrelay.</summary>
+    private static string CopyOfStaticSite()
+    {
+        const UnixFileMode readable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+        const UnixFileMode searchable = readable | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+        DirectoryInfo root = Directory.CreateTempSubdirectory("rr-www-");
+        root.UnixFileMode = searchable;
+        foreach (string file in Directory.EnumerateFiles(TestEnvironment.StaticFolder(), "*", SearchOption.AllDirectories))
+        {
+            string copy = Path.Combine(root.FullName, Path.GetRelativePath(TestEnvironment.StaticFolder(), file));
+            Directory.CreateDirectory(Path.GetDirectoryName(copy)!, searchable);
+            File.Copy(file, copy);
+            File.SetUnixFileMode(copy, readable);
+        }
+
+        return root.FullName;
+    }
+
+    private static async Task RunAsync(string program, params string[] arguments)
+    {
+        await using ChildProcess process = ChildProcess.Start([program], arguments);
+        (await process.WaitForExitAsync()).Should().Be(0, process.Output);
+    }
+}

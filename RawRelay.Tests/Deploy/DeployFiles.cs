@@ -1,0 +1,43 @@
+using RawRelay.Tests.Infrastructure;
+
+namespace RawRelay.Tests.Deploy;
+
+/// <summary>
+/// The repository's deployment files (RawRelay/deploy/) as the tests read them: the systemd unit's
+/// settings and command line, the web server sites. Thread-safe (reads files only).
+/// </summary>
+internal static class DeployFiles
+{
+    public const string Unit = "rawrelay.service";
+    public const string ApacheSite = "apache-rawrelay.conf";
+    public const string NginxSite = "nginx-rawrelay.conf";
+
+    public static string DeployDirectory => Path.Combine(TestEnvironment.RepositoryRoot(), "RawRelay", "deploy");
+
+    public static string Read(string name) => File.ReadAllText(Path.Combine(DeployDirectory, name));
+
+    /// <summary>The value of a <c>Key=value</c> line of the unit, such as <c>Group</c> or <c>ExecStart</c>.</summary>
+    public static string UnitSetting(string key)
+    {
+        string[] values = Read(Unit).Split('\n')
+            .Where(line => line.StartsWith(key + "=", StringComparison.Ordinal))
+            .Select(line => line[(key.Length + 1)..].Trim())
+            .ToArray();
+        if (values.Length != 1)
+            throw new InvalidOperationException($"{Unit} has {values.Length} {key}= lines, expected one");
+        return values[0];
+    }
+
+    /// <summary>The unit's ExecStart arguments after the executable (a plain list: no quotes, no continuations).</summary>
+    public static List<string> UnitArguments() => UnitSetting("ExecStart").Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..].ToList();
+
+    /// <summary>The value after <paramref name="option"/> in the unit's ExecStart.</summary>
+    public static string UnitOption(string option)
+    {
+        List<string> arguments = UnitArguments();
+        int at = arguments.IndexOf(option);
+        return at >= 0 && at + 1 < arguments.Count
+            ? arguments[at + 1]
+            : throw new InvalidOperationException($"{Unit}'s ExecStart has no {option} with a value");
+    }
+}
