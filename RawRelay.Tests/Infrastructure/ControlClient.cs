@@ -51,6 +51,33 @@ internal sealed class ControlClient : IDisposable
         }
     }
 
+    /// <summary>
+    /// Writes many single-line commands (each answered by one status line, as SEND and BROADCAST are)
+    /// back to back while reading their replies at the same time; returns the replies in order.
+    /// </summary>
+    public async Task<string[]> PipelineAsync(IReadOnlyList<string> lines, CancellationToken ct = default)
+    {
+        Task writer = Task.Run(async () =>
+        {
+            var chunk = new StringBuilder();
+            foreach (string line in lines)
+            {
+                chunk.Append(line).Append('\n');
+                if (chunk.Length < 32 * 1024)
+                    continue;
+                await WriteAsync(chunk.ToString(), ct);
+                chunk.Clear();
+            }
+
+            await WriteAsync(chunk.ToString(), ct);
+        }, ct);
+        var replies = new string[lines.Count];
+        for (int i = 0; i < replies.Length; i++)
+            replies[i] = await ReadLineAsync(ct) ?? throw new EndOfStreamException($"control socket closed after {i} of {replies.Length} replies");
+        await writer;
+        return replies;
+    }
+
     public static bool IsStatus(string line) => line == "OK" || line.StartsWith("OK ", StringComparison.Ordinal) || line.StartsWith("ERR ", StringComparison.Ordinal);
 
     public Task WriteAsync(string text, CancellationToken ct = default) => WriteAsync(Encoding.UTF8.GetBytes(text), ct);

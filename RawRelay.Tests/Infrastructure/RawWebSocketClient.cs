@@ -29,9 +29,9 @@ internal sealed class RawWebSocketClient : IAsyncDisposable
     /// <paramref name="extraHeaders"/> are more request header lines, each ending in CRLF.
     /// </summary>
     public static async Task<RawWebSocketClient> ConnectAsync(int port, string id, CancellationToken ct = default,
-        string path = "/websocket", IPAddress? source = null, string extraHeaders = "")
+        string path = "/websocket", IPAddress? source = null, string extraHeaders = "", int receiveBufferSize = 0)
     {
-        RawWebSocketClient client = await OpenAsync(port, ct, source);
+        RawWebSocketClient client = await OpenAsync(port, ct, source, receiveBufferSize);
         string key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
         await client.SendAsync(Encoding.ASCII.GetBytes(
             $"GET {path}?id={Uri.EscapeDataString(id)} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n" +
@@ -45,10 +45,16 @@ internal sealed class RawWebSocketClient : IAsyncDisposable
         return client;
     }
 
-    /// <summary>A TCP connection with nothing sent yet.</summary>
-    public static async Task<RawWebSocketClient> OpenAsync(int port, CancellationToken ct = default, IPAddress? source = null)
+    /// <summary>
+    /// A TCP connection with nothing sent yet. A <paramref name="receiveBufferSize"/> above 0 shrinks the
+    /// kernel's receive buffer (set before connecting, so the window is small from the start).
+    /// </summary>
+    public static async Task<RawWebSocketClient> OpenAsync(int port, CancellationToken ct = default, IPAddress? source = null,
+        int receiveBufferSize = 0)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        if (receiveBufferSize > 0)
+            socket.ReceiveBufferSize = receiveBufferSize;
         if (source is not null)
             socket.Bind(new IPEndPoint(source, 0));
         await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), ct);

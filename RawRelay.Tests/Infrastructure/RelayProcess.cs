@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 
 namespace RawRelay.Tests.Infrastructure;
@@ -29,8 +30,68 @@ internal sealed partial class RelayProcess : IAsyncDisposable
     /// <summary>Standard output and error interleaved, for failure messages.</summary>
     public string Output => _process.Output;
 
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>The TCP port, once started by <see cref="StartOnLoopbackAsync"/>.</summary>
+    public int Port { get; private set; }
+
+    /// <summary>The control socket path, once started by <see cref="StartOnLoopbackAsync"/>.</summary>
+    public string ControlPath { get; private set; } = "";
+
+    /// <summary>The relay's resident set size now, from /proc/PID/status (VmRSS).</summary>
+    public long ResidentBytes
+    {
+        get
+        {
+            foreach (string line in File.ReadLines($"/proc/{Pid}/status"))
+            {
+                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                    return long.Parse(line[6..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+            }
+
+            throw new InvalidOperationException($"no VmRSS in /proc/{Pid}/status");
+        }
+    }
+
     /// <summary>Starts <c>rawrelay</c> with the arguments.</summary>
     public static RelayProcess Start(params string[] arguments) => Start(arguments, null);
+
+    /// <summary>
+    /// Starts the relay on 127.0.0.1, port 0 and a fresh /tmp/rr-GUID.sock, with <paramref name="more"/>
+    /// after those, and waits until it listens.
+    /// </summary>
+    public static async Task<RelayProcess> StartOnLoopbackAsync(string[] more, CancellationToken ct)
+    {
+        string controlPath = RelayFixture.TempSocketPath();
+        RelayProcess relay = Start([.. LoopbackArguments(controlPath, more)], null);
+        try
+        {
+            relay.Port = await relay.WaitUntilListeningAsync(ct);
+            relay.ControlPath = controlPath;
+            return relay;
+        }
+        catch
+        {
+            await relay.DisposeAsync();
+            throw;
+        }
+    }
+
+    public ControlClient OpenControl() => ControlClient.Connect(ControlPath);
+
+    /// <summary>Polls VmRSS while <paramref name="work"/> runs; returns the highest value seen, in bytes.</summary>
+    public async Task<long> PeakResidentBytesDuringAsync(Task work)
+    {
+        long peak = ResidentBytes;
+        while (!work.IsCompleted)
+        {
+            await Task.WhenAny(work, Task.Delay(TimeSpan.FromMilliseconds(20)));
+            peak = Math.Max(peak, ResidentBytes);
+        }
+
+        await work;
+        return peak;
+    }
 
     /// <summary>
     /// Starts <c>rawrelay</c> with the arguments and the <paramref name="environment"/>'s variables.

@@ -48,6 +48,11 @@ internal sealed class HttpConnectionHandler
             // The client vanished during its handshake.
             socket.Dispose();
         }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            // The relay is shutting down: a handshake still in progress is dropped, not an error.
+            socket.Dispose();
+        }
         catch (Exception e)
         {
             _settings.Log.Error("handshake failed unexpectedly", e);

@@ -41,6 +41,7 @@ internal sealed class RelayHost : IDisposable
             Registry = registry,
             Stats = stats,
             Log = log,
+            CloseTimeout = options.CloseTimeout,
         };
     }
 

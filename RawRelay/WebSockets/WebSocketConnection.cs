@@ -117,8 +117,21 @@ internal sealed partial class WebSocketConnection : IRelayConnection
 
     private void DisposeSocket()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
-            _socket.Dispose();
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
+        try
+        {
+            // End with a FIN after what the kernel still holds. Disposed with a receive pending (there
+            // always is one), a .NET socket closes abortively: the RST would destroy the close frame and
+            // the last messages in the client's buffer before it reads them.
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException)
+        {
+            // The peer reset the connection already; there is nothing left to deliver.
+        }
+
+        _socket.Dispose();
     }
 
     private bool IsDisposed => Volatile.Read(ref _disposed) != 0;
