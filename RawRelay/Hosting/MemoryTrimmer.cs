@@ -1,3 +1,4 @@
+using RawRelay.Hub;
 using RawRelay.WebSockets;
 
 namespace RawRelay.Hosting;
@@ -6,7 +7,8 @@ namespace RawRelay.Hosting;
 /// Gives memory back after a burst of connections comes and goes. Handshakes and closes leave short-lived
 /// objects that the GC promotes while they are still in flight, so after a reconnect storm the heap holds
 /// far more than the connections that remain. Once at least <see cref="BurstSize"/> connections have
-/// opened or closed and a whole tick has passed without any, one compacting full collection returns the
+/// opened or closed and a whole tick has passed without any connection change and without any message
+/// (so the pause of the collection delays nobody's message), one compacting full collection returns the
 /// freed memory to the OS. Thread-safe; one per relay.
 /// </summary>
 internal sealed class MemoryTrimmer : IDisposable
@@ -14,14 +16,16 @@ internal sealed class MemoryTrimmer : IDisposable
     public const int BurstSize = 1000;
 
     private readonly LiveConnections _live;
+    private readonly RelayStats _stats;
     private readonly RelayLog _log;
     private readonly Timer _timer;
-    private long _churnAtLastTick;
+    private long _activityAtLastTick;
     private long _churnAtLastTrim;
 
-    public MemoryTrimmer(LiveConnections live, RelayLog log, TimeSpan tick)
+    public MemoryTrimmer(LiveConnections live, RelayStats stats, RelayLog log, TimeSpan tick)
     {
         _live = live;
+        _stats = stats;
         _log = log;
         _timer = new Timer(_ => Tick(), null, tick, tick);
     }
@@ -29,8 +33,9 @@ internal sealed class MemoryTrimmer : IDisposable
     private void Tick()
     {
         long churn = _live.Churn;
-        bool quiet = churn == _churnAtLastTick;
-        _churnAtLastTick = churn;
+        long activity = churn + _stats.MessagesOut + _stats.MessagesIn;
+        bool quiet = activity == _activityAtLastTick;
+        _activityAtLastTick = activity;
         if (!quiet || churn - _churnAtLastTrim < BurstSize)
             return;
         _churnAtLastTrim = churn;

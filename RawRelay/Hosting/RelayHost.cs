@@ -88,7 +88,7 @@ internal sealed class RelayHost : IDisposable
         Task httpLoop = _http.AcceptLoopAsync(handler.HandleAsync, stop);
         Task controlLoop = _control.AcceptLoopAsync(socket => ServeControlAsync(socket, stop), stop);
         Task pings = PingLoopAsync(stop);
-        using var trimmer = new MemoryTrimmer(_settings.Live, _log, TimeSpan.FromSeconds(1));
+        using var trimmer = new MemoryTrimmer(_settings.Live, _settings.Stats, _log, TimeSpan.FromMilliseconds(500));
 
         await Task.WhenAll(httpLoop, controlLoop, pings).ConfigureAwait(false);
         _log.Info($"shutting down: closing {_settings.Live.Count} connection(s)");
