@@ -10,6 +10,7 @@ internal static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        RuntimeTuning.Apply();
         var commandLine = new RelayCommandLine();
         ParseResult parsed = commandLine.Parse(args, Environment.GetEnvironmentVariables());
         if (parsed.Errors.Count > 0)

@@ -9,16 +9,8 @@ namespace RawRelay.Bench;
 /// </summary>
 internal static class BenchRunner
 {
-    /// <summary>
-    /// Lets the bench's socket continuations run on the epoll threads instead of hopping to the thread
-    /// pool, as the C generator handles each event in its loop. Read once, when the first socket waits;
-    /// the relay the bench starts does not inherit it.
-    /// </summary>
-    public const string InlineCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
-
     public static async Task<int> RunAsync(BenchOptions options, TextWriter output, CancellationToken ct)
     {
-        Environment.SetEnvironmentVariable(InlineCompletions, "1");
         using RelayUnderTest relay = options.TargetPort is { } port
             ? RelayUnderTest.Existing(port, options.TargetControl!, options.RelayPid)
             : RelayUnderTest.Start(options.RelayArguments);

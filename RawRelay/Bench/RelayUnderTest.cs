@@ -50,7 +50,6 @@ internal sealed class RelayUnderTest : IDisposable
             start.ArgumentList.Add(argument);
         foreach (string argument in extraArguments)
             start.ArgumentList.Add(argument);
-        start.Environment.Remove(BenchRunner.InlineCompletions);
         Process process = Process.Start(start) ?? throw new InvalidOperationException("cannot start the relay");
         process.OutputDataReceived += (_, e) => Forward(e.Data);
         process.ErrorDataReceived += (_, e) => Forward(e.Data);
