@@ -100,7 +100,8 @@ internal sealed class HttpConnectionHandler
                 return null;
             }
 
-            var connection = new WebSocketConnection(socket, decision.Id, RemoteAddress(socket, head),
+            IPAddress? forwardedFor = _options.TrustProxy ? ClientAddress.FromForwardedFor(head["X-Forwarded-For"]) : null;
+            var connection = new WebSocketConnection(socket, decision.Id, (IPEndPoint)socket.RemoteEndPoint!, forwardedFor,
                 _settings.Registry.NextSequence(), _settings);
             if (!_settings.Registry.TryAdd(connection, _options.MaxConnections))
             {
@@ -109,7 +110,8 @@ internal sealed class HttpConnectionHandler
             }
 
             _settings.Stats.ConnectionOpened();
-            _settings.Log.Info($"open {connection.Id} {connection.RemoteAddress}");
+            if (_settings.Log.IsEnabled(LogLevel.Info))
+                _settings.Log.Info($"open {connection.Id} {connection.RemoteAddress}");
             byte[] received = System.Buffers.BuffersExtensions.ToArray(reader.Buffered);
             reader.Complete();
             _ = connection.RunAsync(HttpResponses.SwitchingProtocols(decision.Key), received);
@@ -172,14 +174,5 @@ internal sealed class HttpConnectionHandler
         {
             socket.Dispose();
         }
-    }
-
-    private string RemoteAddress(Socket socket, RequestHead head)
-    {
-        var remote = (IPEndPoint)socket.RemoteEndPoint!;
-        IPAddress address = remote.Address;
-        if (_options.TrustProxy && ClientAddress.FromForwardedFor(head["X-Forwarded-For"]) is { } forwarded)
-            address = forwarded;
-        return ClientAddress.Format(address, remote.Port);
     }
 }

@@ -41,7 +41,8 @@ internal sealed class MemoryTrimmer : IDisposable
         _churnAtLastTrim = churn;
         long before = Environment.WorkingSet;
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        _log.Debug($"memory trimmed after a burst of connections: working set {before / 1024} kB -> {Environment.WorkingSet / 1024} kB");
+        _log.Debug($"memory trimmed after a burst of connections: working set {before / 1024} kB -> " +
+            $"{Environment.WorkingSet / 1024} kB, managed heap {GC.GetTotalMemory(false) / 1024} kB, {_live.Count} open");
     }
 
     public void Dispose() => _timer.Dispose();

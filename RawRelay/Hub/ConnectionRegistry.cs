@@ -10,7 +10,6 @@ namespace RawRelay.Hub;
 internal sealed class ConnectionRegistry
 {
     private readonly ConcurrentDictionary<string, IRelayConnection[]> _byId = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<long, IRelayConnection> _all = new();
     private readonly Lock _gate = new();
     private long _nextSequence;
     private int _count;
@@ -32,7 +31,6 @@ internal sealed class ConnectionRegistry
             _byId[connection.Id] = _byId.TryGetValue(connection.Id, out IRelayConnection[]? existing)
                 ? [.. existing, connection]
                 : [connection];
-            _all[connection.Sequence] = connection;
             _count++;
             _version++;
             return true;
@@ -44,9 +42,8 @@ internal sealed class ConnectionRegistry
     {
         lock (_gate)
         {
-            if (!_all.TryRemove(connection.Sequence, out _))
+            if (!_byId.TryGetValue(connection.Id, out IRelayConnection[]? existing) || Array.IndexOf(existing, connection) < 0)
                 return;
-            IRelayConnection[] existing = _byId[connection.Id];
             if (existing.Length == 1)
                 _byId.TryRemove(connection.Id, out _);
             else
@@ -68,7 +65,14 @@ internal sealed class ConnectionRegistry
             return snapshot.Connections;
         lock (_gate)
         {
-            IRelayConnection[] all = _all.Values.ToArray();
+            var all = new IRelayConnection[_count];
+            int filled = 0;
+            foreach (IRelayConnection[] sameId in _byId.Values)
+            {
+                sameId.CopyTo(all, filled);
+                filled += sameId.Length;
+            }
+
             Array.Sort(all, (a, b) => a.Sequence.CompareTo(b.Sequence));
             Volatile.Write(ref _snapshot, new ListSnapshot(_version, all));
             return all;

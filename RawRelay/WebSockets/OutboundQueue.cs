@@ -1,15 +1,16 @@
 namespace RawRelay.WebSockets;
 
 /// <summary>
-/// A FIFO of whole frames waiting to be written, with their byte count. A ring that grows by doubling;
-/// once empty, a grown ring is dropped, so a burst does not leave a large array behind. A mutable struct
-/// embedded in its connection; the connection's lock guards it.
+/// A FIFO of whole frames waiting to be written, with their byte count. One frame waits in a field; more
+/// go into a ring that grows by doubling and is dropped once empty, so an idle connection holds no array
+/// and a lone message allocates nothing. A mutable struct embedded in its connection; the connection's
+/// lock guards it.
 /// </summary>
 internal struct OutboundQueue
 {
-    private const int InitialCapacity = 4;
-    private const int KeepCapacity = 16;
-    private ReadOnlyMemory<byte>[]? _items;
+    private const int InitialRing = 4;
+    private ReadOnlyMemory<byte> _single;
+    private ReadOnlyMemory<byte>[]? _ring;
     private int _head;
 
     public int Count { get; private set; }
@@ -19,45 +20,66 @@ internal struct OutboundQueue
 
     public void Enqueue(ReadOnlyMemory<byte> frame)
     {
-        if (_items is null)
+        if (Count == 0 && _ring is null)
         {
-            _items = new ReadOnlyMemory<byte>[InitialCapacity];
+            _single = frame;
         }
-        else if (Count == _items.Length)
+        else
         {
-            var grown = new ReadOnlyMemory<byte>[_items.Length * 2];
-            for (int i = 0; i < Count; i++)
-                grown[i] = _items[(_head + i) % _items.Length];
-            _items = grown;
-            _head = 0;
+            if (_ring is null)
+            {
+                _ring = new ReadOnlyMemory<byte>[InitialRing];
+                _ring[0] = _single;
+                _single = default;
+                _head = 0;
+            }
+            else if (Count == _ring.Length)
+            {
+                var grown = new ReadOnlyMemory<byte>[_ring.Length * 2];
+                for (int i = 0; i < Count; i++)
+                    grown[i] = _ring[(_head + i) % _ring.Length];
+                _ring = grown;
+                _head = 0;
+            }
+
+            _ring[(_head + Count) % _ring.Length] = frame;
         }
 
-        _items[(_head + Count) % _items.Length] = frame;
         Count++;
         Bytes += frame.Length;
     }
 
-    public readonly ReadOnlyMemory<byte> Peek() => _items![_head];
+    public readonly ReadOnlyMemory<byte> Peek() => _ring is null ? _single : _ring[_head];
 
     public void Dequeue()
     {
-        ReadOnlyMemory<byte> frame = _items![_head];
-        _items[_head] = default;
-        _head = (_head + 1) % _items.Length;
+        ReadOnlyMemory<byte> frame;
+        if (_ring is null)
+        {
+            frame = _single;
+            _single = default;
+        }
+        else
+        {
+            frame = _ring[_head];
+            _ring[_head] = default;
+            _head = (_head + 1) % _ring.Length;
+        }
+
         Count--;
         Bytes -= frame.Length;
         if (Count == 0)
         {
+            _ring = null;
             _head = 0;
-            if (_items.Length > KeepCapacity)
-                _items = null;
         }
     }
 
     /// <summary>Forgets every frame (the connection is gone).</summary>
     public void Clear()
     {
-        _items = null;
+        _single = default;
+        _ring = null;
         _head = 0;
         Count = 0;
         Bytes = 0;

@@ -17,17 +17,20 @@ internal sealed partial class WebSocketConnection : IFrameHandler
     private int _echoLength;
 
     /// <summary>
-    /// Reads and decodes until the connection ends. While idle it holds no buffer: it waits with a
-    /// zero-byte read and rents one only when bytes are there. After a close or a protocol error it keeps
-    /// reading (and ignoring) until the peer or the close timeout ends the TCP connection.
+    /// The connection's whole life, as one async method so that an idle connection holds one state machine:
+    /// sends the 101, then reads and decodes until the connection ends. While idle it holds no buffer: it
+    /// waits with a zero-byte read and rents one only when bytes are there. After a close or a protocol error
+    /// it keeps reading (and ignoring) until the peer or the close timeout ends the TCP connection.
     /// </summary>
-    private async Task ReceiveLoopAsync(ReadOnlyMemory<byte> received)
+    private async Task ReceiveLoopAsync(byte[] response, ReadOnlyMemory<byte> received)
     {
         byte[]? buffer = null;
         int filled = 0;
         bool decoding = true;
+        Exception? failure = null;
         try
         {
+            OnOpened(response);
             if (!received.IsEmpty)
             {
                 buffer = ArrayPool<byte>.Shared.Rent(Math.Max(ReceiveBufferSize, received.Length));
@@ -75,6 +78,10 @@ internal sealed partial class WebSocketConnection : IFrameHandler
                     filled = 0;
             }
         }
+        catch (Exception e)
+        {
+            failure = e;
+        }
         finally
         {
             if (buffer is not null)
@@ -82,6 +89,7 @@ internal sealed partial class WebSocketConnection : IFrameHandler
             if (_echoMessage is not null)
                 ArrayPool<byte>.Shared.Return(_echoMessage);
             _echoMessage = null;
+            OnEnded(failure);
         }
     }
 
@@ -115,7 +123,7 @@ internal sealed partial class WebSocketConnection : IFrameHandler
     private void OnPeerClose(CloseCode code)
     {
         bool closeNow;
-        lock (_gate)
+        lock (this)
         {
             _peerClosed = true;
             closeNow = _closeSent;

@@ -12,7 +12,8 @@ internal sealed partial class WebSocketConnection
     [ThreadStatic]
     private static byte[]? t_gather;
 
-    private readonly Lock _gate = new();
+    // The queue and the flags below are guarded by lock (this): the connection is internal, nothing else
+    // locks it, and a monitor on the object itself costs no extra allocation per connection.
     private OutboundQueue _queue;
     private long _inFlightBytes;
     private bool _flushing;
@@ -26,7 +27,7 @@ internal sealed partial class WebSocketConnection
     /// </summary>
     public EnqueueResult TryEnqueue(ReadOnlyMemory<byte> frame)
     {
-        lock (_gate)
+        lock (this)
         {
             if (_closeQueued || IsDisposed)
                 return EnqueueResult.Dropped;
@@ -64,7 +65,7 @@ internal sealed partial class WebSocketConnection
         {
             ReadOnlyMemory<byte> data;
             bool gathered;
-            lock (_gate)
+            lock (this)
             {
                 if (_queue.Count == 0 || IsDisposed)
                 {
@@ -98,13 +99,13 @@ internal sealed partial class WebSocketConnection
                     rest = rented.AsMemory(0, rest.Length);
                 }
 
-                lock (_gate)
+                lock (this)
                     _inFlightBytes -= sent;
                 _ = SendRestAsync(rest, rented);
                 return;
             }
 
-            lock (_gate)
+            lock (this)
                 _inFlightBytes -= sent;
         }
 
@@ -143,7 +144,7 @@ internal sealed partial class WebSocketConnection
             {
                 int sent = await _socket.SendAsync(rest, SocketFlags.None).ConfigureAwait(false);
                 _settings.Stats.BytesSent(sent);
-                lock (_gate)
+                lock (this)
                     _inFlightBytes -= sent;
                 rest = rest[sent..];
             }
@@ -167,7 +168,7 @@ internal sealed partial class WebSocketConnection
     private void OnQueueDrained()
     {
         bool closeNow, failed;
-        lock (_gate)
+        lock (this)
         {
             if (!_closeQueued || _flushing || _queue.Count != 0 || _closeSent)
                 return;
@@ -202,7 +203,7 @@ internal sealed partial class WebSocketConnection
     /// <summary>Queues the close frame; nothing is queued after it.</summary>
     private void QueueClose(CloseCode code, string reason)
     {
-        lock (_gate)
+        lock (this)
         {
             if (_closeQueued || IsDisposed)
                 return;
@@ -218,7 +219,7 @@ internal sealed partial class WebSocketConnection
 
     private void AbandonSend()
     {
-        lock (_gate)
+        lock (this)
         {
             _flushing = false;
             _inFlightBytes = 0;
@@ -231,7 +232,7 @@ internal sealed partial class WebSocketConnection
 
     private void ReleaseQueue()
     {
-        lock (_gate)
+        lock (this)
             _queue.Clear();
     }
 }

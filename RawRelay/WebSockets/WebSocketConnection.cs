@@ -1,4 +1,6 @@
+using System.Net;
 using System.Net.Sockets;
+using RawRelay.Hosting;
 using RawRelay.Hub;
 
 namespace RawRelay.WebSockets;
@@ -13,16 +15,20 @@ internal sealed partial class WebSocketConnection : IRelayConnection
 {
     private readonly Socket _socket;
     private readonly ConnectionSettings _settings;
+    private readonly IPEndPoint _remote;
+    private readonly IPAddress? _forwardedFor;
     private readonly long _openedAt = Environment.TickCount64;
     private EndReason _endReason;
     private CloseCode _endCode;
     private int _disposed;
 
-    public WebSocketConnection(Socket socket, string id, string remoteAddress, long sequence, ConnectionSettings settings)
+    public WebSocketConnection(Socket socket, string id, IPEndPoint remote, IPAddress? forwardedFor, long sequence,
+        ConnectionSettings settings)
     {
         _socket = socket;
         Id = id;
-        RemoteAddress = remoteAddress;
+        _remote = remote;
+        _forwardedFor = forwardedFor;
         Sequence = sequence;
         _settings = settings;
         _decoder = new FrameDecoder(settings.MaxMessage);
@@ -32,43 +38,47 @@ internal sealed partial class WebSocketConnection : IRelayConnection
 
     public long Sequence { get; }
 
-    public string RemoteAddress { get; }
+    /// <summary>Formatted when asked (LIST, the log), so that an idle connection holds no string for it.</summary>
+    public string RemoteAddress => ClientAddress.Format(_forwardedFor ?? _remote.Address, _remote.Port);
 
     /// <summary>
     /// Sends the 101 response through the queue (so no frame can overtake it), then runs the receive loop
     /// until the connection is gone. <paramref name="received"/> holds bytes the client sent right after
     /// its request head. The connection must already be registered.
     /// </summary>
-    public async Task RunAsync(byte[] response, ReadOnlyMemory<byte> received)
+    public Task RunAsync(byte[] response, ReadOnlyMemory<byte> received) => ReceiveLoopAsync(response, received);
+
+    private void OnOpened(byte[] response)
     {
         _settings.Live.Opened();
-        try
-        {
-            _socket.Blocking = false;
-            if (TryEnqueue(response) == EnqueueResult.QueuedNeedsFlush)
-                Flush();
-            await ReceiveLoopAsync(received).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        _socket.Blocking = false;
+        if (TryEnqueue(response) == EnqueueResult.QueuedNeedsFlush)
+            Flush();
+    }
+
+    /// <summary>The receive loop ended: a failure it met, if any, and the one log line of the connection.</summary>
+    private void OnEnded(Exception? failure)
+    {
+        if (failure is SocketException or ObjectDisposedException)
         {
             // The socket failed or was closed under the loop: an ordinary way for a connection to end.
             Shutdown(EndReason.PeerVanished, CloseCode.None);
         }
-        catch (Exception e)
+        else if (failure is not null)
         {
-            _settings.Log.Error($"connection {Id} {RemoteAddress} failed", e);
+            _settings.Log.Error($"connection {Id} {RemoteAddress} failed", failure);
             Shutdown(EndReason.ProtocolError, CloseCode.InternalError);
         }
-        finally
-        {
-            _settings.Registry.Remove(this);
-            DisposeSocket();
-            ReleaseQueue();
-            _settings.Live.Closed();
-            _settings.Log.Info($"closed {Id} {RemoteAddress} reason={Describe(_endReason)}" +
-                (_endCode == CloseCode.None ? "" : $" code={(int)_endCode}") +
-                $" after {(Environment.TickCount64 - _openedAt) / 1000.0:0.0}s");
-        }
+
+        _settings.Registry.Remove(this);
+        DisposeSocket();
+        ReleaseQueue();
+        _settings.Live.Closed();
+        if (!_settings.Log.IsEnabled(LogLevel.Info))
+            return;
+        _settings.Log.Info($"closed {Id} {RemoteAddress} reason={Describe(_endReason)}" +
+            (_endCode == CloseCode.None ? "" : $" code={(int)_endCode}") +
+            $" after {(Environment.TickCount64 - _openedAt) / 1000.0:0.0}s");
     }
 
     /// <summary>Starts the closing handshake (close command of the control socket).</summary>
@@ -81,7 +91,7 @@ internal sealed partial class WebSocketConnection : IRelayConnection
     /// </summary>
     public void Shutdown(EndReason reason, CloseCode code, string closeReason = "")
     {
-        lock (_gate)
+        lock (this)
         {
             if (_endReason != EndReason.None)
                 return;
