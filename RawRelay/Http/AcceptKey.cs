@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 
 namespace RawRelay.Http;
@@ -23,8 +22,8 @@ internal static class AcceptKey
         Span<byte> input = stackalloc byte[key.Length + Guid.Length];
         int length = Encoding.ASCII.GetBytes(key, input);
         length += Encoding.ASCII.GetBytes(Guid, input[length..]);
-        Span<byte> hash = stackalloc byte[SHA1.HashSizeInBytes];
-        SHA1.HashData(input[..length], hash);
+        Span<byte> hash = stackalloc byte[Sha1.HashSize];
+        Sha1.HashData(input[..length], hash);
         return Convert.ToBase64String(hash);
     }
 }
