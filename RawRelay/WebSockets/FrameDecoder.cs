@@ -25,7 +25,8 @@ internal struct FrameDecoder
     public const int MaxControlFrameLength = FrameHeader.MaxLength + FrameParser.MaxControlPayload;
 
     private readonly long _maxMessage;
-    private FrameHeader _frame;
+    private uint _frameMaskKey;
+    private bool _frameFin;
     private long _frameRemaining;
     private int _maskOffset;
     private bool _inFrame;
@@ -82,7 +83,8 @@ internal struct FrameDecoder
                 }
 
                 consumed += headerLength;
-                _frame = header;
+                _frameMaskKey = header.MaskKey;
+                _frameFin = header.Fin;
                 _frameRemaining = header.PayloadLength;
                 _maskOffset = 0;
                 _inFrame = true;
@@ -99,7 +101,7 @@ internal struct FrameDecoder
             if (take > 0)
             {
                 Span<byte> chunk = input.Slice(consumed, take);
-                _maskOffset = Masking.Apply(chunk, _frame.MaskKey, _maskOffset);
+                _maskOffset = Masking.Apply(chunk, _frameMaskKey, _maskOffset);
                 if (_messageOpcode == Opcode.Text && !_utf8.Append(chunk))
                     return Fail(CloseCode.InvalidPayloadData);          // §8.1: fail as soon as invalid
                 handler.OnMessageData(chunk);
@@ -112,7 +114,7 @@ internal struct FrameDecoder
                 return DecodeStatus.NeedMoreData;
 
             _inFrame = false;
-            if (_frame.Fin)
+            if (_frameFin)
             {
                 if (_messageOpcode == Opcode.Text && !_utf8.IsComplete)
                     return Fail(CloseCode.InvalidPayloadData);          // message ends mid-character

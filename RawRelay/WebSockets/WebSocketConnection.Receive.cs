@@ -17,12 +17,12 @@ internal sealed partial class WebSocketConnection : IFrameHandler
     private int _echoLength;
 
     /// <summary>
-    /// The connection's whole life, as one async method so that an idle connection holds one state machine:
-    /// sends the 101, then reads and decodes until the connection ends. While idle it holds no buffer: it
+    /// The connection's whole life after the 101, as one async method so that an idle connection holds one
+    /// small state machine: reads and decodes until the connection ends. While idle it holds no buffer: it
     /// waits with a zero-byte read and rents one only when bytes are there. After a close or a protocol error
     /// it keeps reading (and ignoring) until the peer or the close timeout ends the TCP connection.
     /// </summary>
-    private async Task ReceiveLoopAsync(byte[] response, ReadOnlyMemory<byte> received)
+    private async Task ReceiveLoopAsync(byte[] received)
     {
         byte[]? buffer = null;
         int filled = 0;
@@ -30,12 +30,12 @@ internal sealed partial class WebSocketConnection : IFrameHandler
         Exception? failure = null;
         try
         {
-            OnOpened(response);
-            if (!received.IsEmpty)
+            if (received.Length > 0)
             {
                 buffer = ArrayPool<byte>.Shared.Rent(Math.Max(ReceiveBufferSize, received.Length));
-                received.CopyTo(buffer);
+                received.CopyTo(buffer, 0);
                 filled = received.Length;
+                received = [];
                 decoding = Decode(buffer, ref filled);
             }
 

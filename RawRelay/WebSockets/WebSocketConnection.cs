@@ -46,14 +46,13 @@ internal sealed partial class WebSocketConnection : IRelayConnection
     /// until the connection is gone. <paramref name="received"/> holds bytes the client sent right after
     /// its request head. The connection must already be registered.
     /// </summary>
-    public Task RunAsync(byte[] response, ReadOnlyMemory<byte> received) => ReceiveLoopAsync(response, received);
-
-    private void OnOpened(byte[] response)
+    public Task RunAsync(byte[] response, byte[] received)
     {
         _settings.Live.Opened();
         _socket.Blocking = false;
         if (TryEnqueue(response) == EnqueueResult.QueuedNeedsFlush)
             Flush();
+        return ReceiveLoopAsync(received);
     }
 
     /// <summary>The receive loop ended: a failure it met, if any, and the one log line of the connection.</summary>
