@@ -9,13 +9,13 @@ internal enum EnqueueResult
     Queued,
 
     /// <summary>
-    /// Queued, a flush is already owned elsewhere, and the queue now holds half of <c>--send-queue</c> or
-    /// more: if the caller's batch owns that flush, it should flush now rather than at its end, so that
-    /// batching alone never makes a client look slow.
+    /// Queued; the caller already owns the flush, and the queue now holds half of <c>--send-queue</c> or
+    /// more: flush now rather than at the end of the batch, so that batching alone never makes a client
+    /// look slow.
     /// </summary>
     QueuedHalfFull,
 
-    /// <summary>Queued, and the caller now owns the flush: call <see cref="IRelayConnection.Flush"/>.</summary>
+    /// <summary>Queued, and the caller now owns the flush: call <see cref="IRelayConnection.Flush"/> with the same owner.</summary>
     QueuedNeedsFlush,
 
     /// <summary>Not queued: the connection is closing, or was cut off as a slow client just now.</summary>
@@ -33,11 +33,17 @@ internal interface IRelayConnection
     /// <summary>The client's address as LIST shows it: <c>1.2.3.4:port</c> or <c>[::1]:port</c>.</summary>
     string RemoteAddress { get; }
 
-    /// <summary>Queues a whole frame without waiting; the bytes must not change afterwards.</summary>
-    EnqueueResult TryEnqueue(ReadOnlyMemory<byte> frame);
+    /// <summary>
+    /// Queues a whole frame without waiting; the bytes must not change afterwards. When nobody owns the
+    /// connection's flush, <paramref name="owner"/> (any object that stands for the caller) gets it.
+    /// </summary>
+    EnqueueResult TryEnqueue(ReadOnlyMemory<byte> frame, object owner);
 
-    /// <summary>Sends what is queued without waiting for a slow peer; only after <see cref="EnqueueResult.QueuedNeedsFlush"/>.</summary>
-    void Flush();
+    /// <summary>
+    /// Sends what is queued without waiting for a slow peer, if <paramref name="owner"/> owns the flush;
+    /// otherwise does nothing (whoever owns it will send), so it is safe to call more than once.
+    /// </summary>
+    void Flush(object owner);
 
     /// <summary>Starts the closing handshake with this code and reason.</summary>
     void Close(CloseCode code, string reason);

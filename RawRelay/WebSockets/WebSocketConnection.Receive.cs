@@ -102,7 +102,7 @@ internal sealed partial class WebSocketConnection : IFrameHandler
         if (_flushAfterRead)
         {
             _flushAfterRead = false;
-            Flush();
+            Flush(this);
         }
 
         switch (status)
@@ -193,13 +193,13 @@ internal sealed partial class WebSocketConnection : IFrameHandler
     /// <summary>Queues a frame; the flush comes once the bytes of this read are decoded.</summary>
     private void QueueForThisRead(byte[] frame)
     {
-        if (TryEnqueue(frame) == EnqueueResult.QueuedNeedsFlush)
+        if (TryEnqueue(frame, this) == EnqueueResult.QueuedNeedsFlush)
             _flushAfterRead = true;
     }
 
     private void Send(byte[] frame)
     {
-        if (TryEnqueue(frame) == EnqueueResult.QueuedNeedsFlush)
-            Flush();
+        if (TryEnqueue(frame, this) == EnqueueResult.QueuedNeedsFlush)
+            Flush(this);
     }
 }

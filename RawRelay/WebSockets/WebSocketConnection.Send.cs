@@ -16,16 +16,27 @@ internal sealed partial class WebSocketConnection
     // locks it, and a monitor on the object itself costs no extra allocation per connection.
     private OutboundQueue _queue;
     private long _inFlightBytes;
-    private bool _flushing;
+
+    /// <summary>
+    /// Who may write the queue to the socket now: null when nobody is flushing; the caller whose
+    /// <see cref="TryEnqueue"/> got <see cref="EnqueueResult.QueuedNeedsFlush"/> (a control connection's
+    /// batch, or this connection itself for pongs, pings and closes); or <see cref="AsyncSendOwner"/> while
+    /// an asynchronous write finishes. Only the owner's <see cref="Flush"/> writes, so writes never interleave.
+    /// </summary>
+    private object? _flushOwner;
+
+    /// <summary>The owner of the flush while a write the kernel could not take at once finishes.</summary>
+    private static readonly object AsyncSendOwner = new();
     private bool _closeQueued;
     private bool _closeSent;
     private bool _peerClosed;
 
     /// <summary>
-    /// Queues a frame without waiting. Past <c>--send-queue</c> bytes (queued plus being written) the
-    /// client is cut off as slow: the frame is dropped and a close 1008 follows what is queued.
+    /// Queues a frame without waiting; <paramref name="owner"/> gets the flush when nobody has it. Past
+    /// <c>--send-queue</c> bytes (queued plus being written) the client is cut off as slow: the frame is
+    /// dropped and a close 1008 follows what is queued.
     /// </summary>
-    public EnqueueResult TryEnqueue(ReadOnlyMemory<byte> frame)
+    public EnqueueResult TryEnqueue(ReadOnlyMemory<byte> frame, object owner)
     {
         lock (this)
         {
@@ -37,15 +48,15 @@ internal sealed partial class WebSocketConnection
             if (pending == 0 || pending + frame.Length <= _settings.SendQueueLimit)
             {
                 _queue.Enqueue(frame);
-                if (_flushing)
+                if (_flushOwner is null)
                 {
-                    return (_queue.Bytes + _inFlightBytes) * 2 >= _settings.SendQueueLimit
-                        ? EnqueueResult.QueuedHalfFull
-                        : EnqueueResult.Queued;
+                    _flushOwner = owner;
+                    return EnqueueResult.QueuedNeedsFlush;
                 }
 
-                _flushing = true;
-                return EnqueueResult.QueuedNeedsFlush;
+                return _flushOwner == owner && (_queue.Bytes + _inFlightBytes) * 2 >= _settings.SendQueueLimit
+                    ? EnqueueResult.QueuedHalfFull
+                    : EnqueueResult.Queued;
             }
         }
 
@@ -55,11 +66,17 @@ internal sealed partial class WebSocketConnection
 
     /// <summary>
     /// Writes everything queued, gathering small frames into one write, without blocking: what the kernel
-    /// does not take now is finished by an asynchronous send, after which the flush goes on. Only the
-    /// owner of the flush calls this (after <see cref="EnqueueResult.QueuedNeedsFlush"/>).
+    /// does not take now is finished by an asynchronous send, after which the flush goes on. Does nothing
+    /// unless <paramref name="owner"/> owns the flush, so a caller may ask more than once.
     /// </summary>
-    public void Flush()
+    public void Flush(object owner)
     {
+        lock (this)
+        {
+            if (_flushOwner != owner)
+                return;
+        }
+
         byte[] gather = t_gather ??= GC.AllocateUninitializedArray<byte>(GatherSize);
         while (true)
         {
@@ -69,7 +86,7 @@ internal sealed partial class WebSocketConnection
             {
                 if (_queue.Count == 0 || IsDisposed)
                 {
-                    _flushing = false;
+                    _flushOwner = null;
                     if (IsDisposed)
                         _queue.Clear();
                     break;
@@ -100,7 +117,11 @@ internal sealed partial class WebSocketConnection
                 }
 
                 lock (this)
+                {
                     _inFlightBytes -= sent;
+                    _flushOwner = AsyncSendOwner;
+                }
+
                 _ = SendRestAsync(rest, rented);
                 return;
             }
@@ -161,7 +182,7 @@ internal sealed partial class WebSocketConnection
                 ArrayPool<byte>.Shared.Return(rented);
         }
 
-        Flush();
+        Flush(AsyncSendOwner);
     }
 
     /// <summary>After the queue ran dry: once our close frame is out, close TCP if the client's close came.</summary>
@@ -170,7 +191,7 @@ internal sealed partial class WebSocketConnection
         bool closeNow, failed;
         lock (this)
         {
-            if (!_closeQueued || _flushing || _queue.Count != 0 || _closeSent)
+            if (!_closeQueued || _flushOwner is not null || _queue.Count != 0 || _closeSent)
                 return;
             _closeSent = true;
             closeNow = _peerClosed;
@@ -209,19 +230,19 @@ internal sealed partial class WebSocketConnection
                 return;
             _closeQueued = true;
             _queue.Enqueue(FrameWriter.CloseFrame(code, reason));
-            if (_flushing)
+            if (_flushOwner is not null)
                 return;
-            _flushing = true;
+            _flushOwner = this;
         }
 
-        Flush();
+        Flush(this);
     }
 
     private void AbandonSend()
     {
         lock (this)
         {
-            _flushing = false;
+            _flushOwner = null;
             _inFlightBytes = 0;
             _queue.Clear();
         }

@@ -50,8 +50,8 @@ internal sealed partial class WebSocketConnection : IRelayConnection
     {
         _settings.Live.Opened();
         _socket.Blocking = false;
-        if (TryEnqueue(response) == EnqueueResult.QueuedNeedsFlush)
-            Flush();
+        if (TryEnqueue(response, this) == EnqueueResult.QueuedNeedsFlush)
+            Flush(this);
         return ReceiveLoopAsync(received);
     }
 
