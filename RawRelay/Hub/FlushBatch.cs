@@ -3,12 +3,19 @@ namespace RawRelay.Hub;
 /// <summary>
 /// Connections that got frames during a batch of commands and whose flush the batch owns, so that each
 /// is written once per batch with everything queued for it (one write for many frames). The batch itself is
-/// the owner token it gives <see cref="IRelayConnection.TryEnqueue"/>. Not thread-safe: one per control
-/// connection.
+/// the owner token it gives <see cref="IRelayConnection.TryEnqueue"/>. A large batch is flushed by two
+/// threads at once (the writes are independent system calls), and <see cref="FlushAll"/> returns when
+/// both are done, so no flush of this batch runs while the next batch queues. Not thread-safe: one per
+/// control connection.
 /// </summary>
-internal sealed class FlushBatch
+internal sealed class FlushBatch : IThreadPoolWorkItem
 {
+    /// <summary>Below this many connections one thread flushes them all.</summary>
+    private const int SharedMinimum = 256;
+
     private readonly List<IRelayConnection> _pending = [];
+    private readonly ManualResetEventSlim _sharedDone = new();
+    private int _sharedStart;
 
     public int Count => _pending.Count;
 
@@ -32,8 +39,39 @@ internal sealed class FlushBatch
     /// </summary>
     public void FlushAll()
     {
-        foreach (IRelayConnection connection in _pending)
-            connection.Flush(this);
+        int count = _pending.Count;
+        if (count < SharedMinimum || Environment.ProcessorCount == 1)
+        {
+            FlushRange(0, count);
+        }
+        else
+        {
+            // The second half goes to a pool thread while this thread writes the first.
+            _sharedStart = count / 2;
+            _sharedDone.Reset();
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            FlushRange(0, _sharedStart);
+            _sharedDone.Wait();
+        }
+
         _pending.Clear();
+    }
+
+    void IThreadPoolWorkItem.Execute()
+    {
+        try
+        {
+            FlushRange(_sharedStart, _pending.Count);
+        }
+        finally
+        {
+            _sharedDone.Set();
+        }
+    }
+
+    private void FlushRange(int start, int end)
+    {
+        for (int i = start; i < end; i++)
+            _pending[i].Flush(this);
     }
 }
