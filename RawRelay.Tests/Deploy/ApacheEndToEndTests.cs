@@ -13,11 +13,16 @@ namespace RawRelay.Tests.Deploy;
 /// group (what RuntimeDirectory= makes). Its user stays root (the unit's rawrelay user does not exist on
 /// a CI box, and root can run the executable wherever the checkout is), which grants Apache nothing: the
 /// workers run as Debian's Apache user, so only the group bits let send.php in. No permission is fixed up
-/// by the test: send.php reaches the socket only if the unit's reasoning holds.
+/// by the test: send.php reaches the socket only if the unit's reasoning holds. It runs twice: as shipped,
+/// and with a secret (the relay's --secret, and the site's commented SetEnv RAWRELAY_SECRET turned on), where
+/// a board first fetches its token from token.php, as index.html does.
 /// </summary>
-[TestFixture, Parallelizable(ParallelScope.Self)]
-public sealed class ApacheEndToEndTests
+[TestFixture(false), TestFixture(true), Parallelizable(ParallelScope.Self)]
+public sealed class ApacheEndToEndTests(bool withSecret)
 {
+    private const string Secret = "a-long-random-secret-for-the-apache-test";
+    private const string SecretLine = "    # SetEnv RAWRELAY_SECRET change-me-to-a-long-random-string";
+
     private string? _socketDirectory;
     private string _controlPath = "";
     private string? _documentRoot;
@@ -44,6 +49,8 @@ public sealed class ApacheEndToEndTests
 
         List<string> arguments = RelayProcess.WithValue(
             RelayProcess.WithValue(DeployFiles.UnitArguments(), "--port", "0"), "--control", _controlPath);
+        if (withSecret)
+            arguments.AddRange(["--secret", Secret]);
         _relay = RelayProcess.Start(arguments, null,
             prefix: ["setpriv", $"--regid={group}", "--clear-groups", "/bin/sh", "-c", "umask 077 && exec \"$0\" \"$@\""]);
         int relayPort = await _relay.WaitUntilListeningAsync();
@@ -53,6 +60,8 @@ public sealed class ApacheEndToEndTests
         site = Swap(site, "/var/www/rawrelay", _documentRoot);
         site = Swap(site, $"127.0.0.1:{DeployFiles.UnitOption("--port")}/", $"127.0.0.1:{relayPort}/");
         site = Swap(site, DeployFiles.UnitOption("--control"), _controlPath);
+        if (withSecret)
+            site = Swap(site, SecretLine, $"    SetEnv RAWRELAY_SECRET {Secret}");
         _apache = await ApacheServer.StartAsync(site);
     }
 
@@ -95,7 +104,7 @@ public sealed class ApacheEndToEndTests
     {
         string id = "lamp-" + Guid.NewGuid().ToString("N")[..8];
         using var board = new ClientWebSocket();
-        await board.ConnectAsync(new Uri($"ws://127.0.0.1:{Apache.Port}/websocket?id={id}"), ct).WithTimeout();
+        await board.ConnectAsync(new Uri($"ws://127.0.0.1:{Apache.Port}/websocket?id={id}{await TokenQueryAsync(id, ct)}"), ct).WithTimeout();
 
         using var form = new FormUrlEncodedContent(new Dictionary<string, string> { ["id"] = id, ["message"] = "héllo from PHP" });
         using HttpResponseMessage posted = await _http.PostAsync(Apache.Http("/send.php"), form, ct).WithTimeout();
@@ -115,7 +124,7 @@ public sealed class ApacheEndToEndTests
         string id = "xff-" + Guid.NewGuid().ToString("N")[..8];
         // The browser is 127.0.0.2 and claims to be 203.0.113.9; Apache appends what it saw.
         await using RawWebSocketClient browser = await RawWebSocketClient.ConnectAsync(Apache.Port, id, ct,
-            source: IPAddress.Parse("127.0.0.2"), extraHeaders: "X-Forwarded-For: 203.0.113.9\r\n");
+            source: IPAddress.Parse("127.0.0.2"), extraHeaders: "X-Forwarded-For: 203.0.113.9\r\n", query: await TokenQueryAsync(id, ct));
         using ControlClient control = ControlClient.Connect(_controlPath);
 
         (List<string> lines, _) = await control.CommandWithDataAsync("LIST WEBSOCKETS", ct);
@@ -124,10 +133,46 @@ public sealed class ApacheEndToEndTests
             .Which.Should().MatchRegex($@"^{id} 127\.0\.0\.2:\d+$");
     }
 
+    [Test, CancelAfter(30_000)]
+    public async Task Token_php_hands_out_tokens_only_when_the_site_has_a_secret(CancellationToken ct)
+    {
+        using HttpResponseMessage response = await _http.GetAsync(Apache.Http("/token.php?id=QVZS7CQWAE"), ct).WithTimeout();
+
+        response.StatusCode.Should().Be(withSecret ? HttpStatusCode.OK : HttpStatusCode.NotFound);
+    }
+
+    [Test, CancelAfter(30_000)]
+    public async Task A_board_without_a_token_is_refused_exactly_when_the_relay_has_a_secret(CancellationToken ct)
+    {
+        await using RawWebSocketClient client = await RawWebSocketClient.OpenAsync(Apache.Port, ct);
+        await client.SendAsync(Encoding.ASCII.GetBytes(
+            "GET /websocket?id=no-token HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"), ct);
+
+        string head = await client.ReadResponseHeadAsync(ct).WithTimeout();
+
+        head.Should().StartWith(withSecret ? "HTTP/1.1 403 " : "HTTP/1.1 101 ");
+    }
+
     [Test]
     public void The_control_socket_is_open_to_its_user_and_group_only() =>
         File.GetUnixFileMode(_controlPath).Should().Be(
             UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
+
+    /// <summary>
+    /// What index.html appends to the WebSocket URL: with a secret, <c>&amp;exp=..&amp;token=..</c> from
+    /// token.php under Apache; without, nothing.
+    /// </summary>
+    private async Task<string> TokenQueryAsync(string id, CancellationToken ct)
+    {
+        if (!withSecret)
+            return "";
+        using HttpResponseMessage response = await _http.GetAsync(Apache.Http($"/token.php?id={id}"), ct).WithTimeout();
+        string body = await response.Content.ReadAsStringAsync(ct).WithTimeout();
+        response.StatusCode.Should().Be(HttpStatusCode.OK, body + Apache.ErrorLog);
+        using var json = System.Text.Json.JsonDocument.Parse(body);
+        return $"&exp={json.RootElement.GetProperty("exp").GetInt64()}&token={json.RootElement.GetProperty("token").GetString()}";
+    }
 
     /// <summary>Replaces a production value of a deploy file with the test's; the value must be there.</summary>
     private static string Swap(string text, string production, string test)

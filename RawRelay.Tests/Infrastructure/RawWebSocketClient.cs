@@ -29,12 +29,13 @@ internal sealed class RawWebSocketClient : IAsyncDisposable
     /// <paramref name="extraHeaders"/> are more request header lines, each ending in CRLF.
     /// </summary>
     public static async Task<RawWebSocketClient> ConnectAsync(int port, string id, CancellationToken ct = default,
-        string path = "/websocket", IPAddress? source = null, string extraHeaders = "", int receiveBufferSize = 0)
+        string path = "/websocket", IPAddress? source = null, string extraHeaders = "", int receiveBufferSize = 0,
+        string query = "")
     {
         RawWebSocketClient client = await OpenAsync(port, ct, source, receiveBufferSize);
         string key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
         await client.SendAsync(Encoding.ASCII.GetBytes(
-            $"GET {path}?id={Uri.EscapeDataString(id)} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n" +
+            $"GET {path}?id={Uri.EscapeDataString(id)}{query} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n" +
             $"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n{extraHeaders}\r\n"), ct);
         string head = await client.ReadResponseHeadAsync(ct).WithTimeout();
         if (!head.StartsWith("HTTP/1.1 101 ", StringComparison.Ordinal))
