@@ -163,4 +163,22 @@ public sealed class ControlStreamTests
 
         received.Should().Equal("1", "2", "bin3", "4", "5\n5", "6");
     }
+
+    [Test, CancelAfter(10_000)]
+    public async Task A_client_that_closes_with_a_reply_unread_still_has_its_last_line_run(CancellationToken ct)
+    {
+        string first = TestData.NewId("unread-a"), last = TestData.NewId("unread-b");
+        await using RawWebSocketClient boardA = await _relay.ConnectAsync(first, ct);
+        await using RawWebSocketClient boardB = await _relay.ConnectAsync(last, ct);
+        using (ControlClient control = _relay.OpenControl())
+        {
+            await control.WriteAsync($"SEND MESSAGE {first} one\n", ct);
+            await TaskTimeouts.Eventually(() => Task.FromResult(control.Socket.Available > 0));   // "OK 1" is here, unread
+            await control.WriteAsync($"SEND MESSAGE {last} two, without LF", ct);
+        }
+
+        // Closing with unread bytes makes the kernel reset the connection after the bytes we sent.
+        (await boardA.ReceiveTextAsync(ct).WithTimeout()).Should().Be("one");
+        (await boardB.ReceiveTextAsync(ct).WithTimeout()).Should().Be("two, without LF");
+    }
 }

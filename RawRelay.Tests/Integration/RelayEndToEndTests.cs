@@ -94,6 +94,20 @@ public sealed class RelayEndToEndTests
     }
 
     [Test, CancelAfter(10_000)]
+    public async Task A_close_frame_followed_at_once_by_FIN_is_still_answered(CancellationToken ct)
+    {
+        await using RawWebSocketClient client = await _relay.ConnectAsync("fin-" + Guid.NewGuid().ToString("N")[..8], ct);
+
+        await client.SendAsync(ClientFrames.Close(3001, "bye"), ct);
+        client.Socket.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+
+        WsFrame reply = await client.ReceiveFrameAsync(ct).WithTimeout();
+        reply.Opcode.Should().Be(WsFrame.Close);
+        reply.CloseCode.Should().Be(3001);
+        (await client.ReceiveEndOfStreamAsync(ct).WithTimeout()).Should().BeTrue();
+    }
+
+    [Test, CancelAfter(10_000)]
     public async Task Send_to_an_unknown_id_answers_ok_0(CancellationToken ct) =>
         (await _relay.OpenControl().CommandAsync("SEND MESSAGE nobody-here x", ct)).Should().Be("OK 0");
 

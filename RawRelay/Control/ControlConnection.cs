@@ -42,7 +42,7 @@ internal sealed class ControlConnection
 
     public async Task RunAsync(CancellationToken ct)
     {
-        var stream = new NetworkStream(_socket, ownsSocket: true);
+        var stream = new EndOnResetStream(_socket);
         PipeReader input = PipeReader.Create(stream, new StreamPipeReaderOptions(
             bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true));
         var reader = new LineReader(input, (int)Math.Min(int.MaxValue, _maxMessage + LineSlack));
@@ -68,15 +68,16 @@ internal sealed class ControlConnection
     /// <summary>Reads and runs one command; false when the connection is done.</summary>
     private async ValueTask<bool> RunNextAsync(LineReader reader, NetworkStream stream, CancellationToken ct)
     {
-        if (!reader.TryReadLine(out LineRead read))
+        LineRead read;
+        while (!reader.TryReadLine(out read) && !reader.IsCompleted)
         {
-            // About to read more. Unless more commands are already waiting in the socket (then the batch
+            // About to read more. Unless more bytes are already waiting in the socket (then the batch
             // grows, up to MaxBatchInput, so each connection gets one write for many frames), the client
-            // may have to be waited for: the batch so far goes out first.
+            // may have to be waited for: the batch so far goes out first. Asked before every read, as a
+            // client may also pause in the middle of a line.
             if (_batchInput >= MaxBatchInput || _socket.Available == 0)
                 await EndBatchAsync(stream, ct).ConfigureAwait(false);
-
-            read = await reader.ReadLineAsync(ct).ConfigureAwait(false);
+            await reader.FillAsync(ct).ConfigureAwait(false);
         }
 
         if (read.IsEnd)

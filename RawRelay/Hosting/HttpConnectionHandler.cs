@@ -17,6 +17,9 @@ internal sealed class HttpConnectionHandler
     private static readonly StreamPipeReaderOptions HeadReaderOptions =
         new(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true);
 
+    /// <summary>How long a client may take to read a refusal or a static file.</summary>
+    private static readonly TimeSpan ResponseTimeout = TimeSpan.FromSeconds(10);
+
     private readonly RelayOptions _options;
     private readonly ConnectionSettings _settings;
     private readonly HandshakePolicy _policy;
@@ -48,9 +51,9 @@ internal sealed class HttpConnectionHandler
             // The client vanished during its handshake.
             socket.Dispose();
         }
-        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        catch (OperationCanceledException)
         {
-            // The relay is shutting down: a handshake still in progress is dropped, not an error.
+            // The relay is shutting down, or a client did not take its response in time: dropped, not an error.
             socket.Dispose();
         }
         catch (Exception e)
@@ -103,6 +106,9 @@ internal sealed class HttpConnectionHandler
             IPAddress? forwardedFor = _options.TrustProxy ? ClientAddress.FromForwardedFor(head["X-Forwarded-For"]) : null;
             var connection = new WebSocketConnection(socket, decision.Id, (IPEndPoint)socket.RemoteEndPoint!, forwardedFor,
                 _settings.Registry.NextSequence(), _settings);
+            // The 101 is queued first, its flush held by the connection: a message sent to the id the moment
+            // it is registered queues behind the 101 instead of overtaking it.
+            connection.QueueResponse(HttpResponses.SwitchingProtocols(decision.Key));
             if (!_settings.Registry.TryAdd(connection, _options.MaxConnections))
             {
                 await RefuseAsync(socket, 503, "too many connections").ConfigureAwait(false);
@@ -114,7 +120,9 @@ internal sealed class HttpConnectionHandler
                 _settings.Log.Info($"open {connection.Id} {connection.RemoteAddress}");
             byte[] received = System.Buffers.BuffersExtensions.ToArray(reader.Buffered);
             reader.Complete();
-            _ = connection.RunAsync(HttpResponses.SwitchingProtocols(decision.Key), received);
+            _ = connection.RunAsync(received);
+            if (_stopping.IsCancellationRequested)
+                connection.Shutdown(EndReason.ServerShutdown, CloseCode.GoingAway, "server shutdown");  // registered after shutdown's snapshot
             return connection;
         }
         finally
@@ -137,14 +145,31 @@ internal sealed class HttpConnectionHandler
             return;
         }
 
-        byte[] body = await File.ReadAllBytesAsync(file.Path, _stopping).ConfigureAwait(false);
-        await socket.SendAsync(HttpResponses.FileHead(file.ContentType, body.Length), SocketFlags.None).ConfigureAwait(false);
+        byte[] body;
+        try
+        {
+            body = await File.ReadAllBytesAsync(file.Path, _stopping).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or FileNotFoundException or DirectoryNotFoundException)
+        {
+            await RefuseAsync(socket, 404, "not found").ConfigureAwait(false);
+            return;
+        }
+
+        await SendWithinAsync(socket, HttpResponses.FileHead(file.ContentType, body.Length)).ConfigureAwait(false);
         if (head.Method == "GET")
-            await socket.SendAsync(body, SocketFlags.None).ConfigureAwait(false);
+            await SendWithinAsync(socket, body).ConfigureAwait(false);
     }
 
-    private static async Task RefuseAsync(Socket socket, int status, string reason) =>
-        await socket.SendAsync(HttpResponses.Refusal(status, reason), SocketFlags.None).ConfigureAwait(false);
+    private static Task RefuseAsync(Socket socket, int status, string reason) =>
+        SendWithinAsync(socket, HttpResponses.Refusal(status, reason));
+
+    /// <summary>Sends a response; a client that does not take it within <see cref="ResponseTimeout"/> is dropped.</summary>
+    private static async Task SendWithinAsync(Socket socket, byte[] response)
+    {
+        using var timeout = new CancellationTokenSource(ResponseTimeout);
+        await socket.SendAsync(response, SocketFlags.None, timeout.Token).ConfigureAwait(false);
+    }
 
     /// <summary>
     /// Ends a plain HTTP exchange without a reset: shut down our side, read what the client still sends

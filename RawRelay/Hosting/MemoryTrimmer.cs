@@ -19,6 +19,7 @@ internal sealed class MemoryTrimmer : IDisposable
     private readonly RelayStats _stats;
     private readonly RelayLog _log;
     private readonly Timer _timer;
+    private int _ticking;
     private long _activityAtLastTick;
     private long _churnAtLastTrim;
 
@@ -31,6 +32,21 @@ internal sealed class MemoryTrimmer : IDisposable
     }
 
     private void Tick()
+    {
+        // Timer callbacks may overlap when a collection outlasts a tick: one at a time.
+        if (Interlocked.Exchange(ref _ticking, 1) != 0)
+            return;
+        try
+        {
+            TrimIfQuiet();
+        }
+        finally
+        {
+            Volatile.Write(ref _ticking, 0);
+        }
+    }
+
+    private void TrimIfQuiet()
     {
         long churn = _live.Churn;
         long activity = churn + _stats.MessagesOut + _stats.MessagesIn;

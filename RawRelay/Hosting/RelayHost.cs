@@ -91,9 +91,13 @@ internal sealed class RelayHost : IDisposable
         using var trimmer = new MemoryTrimmer(_settings.Live, _settings.Stats, _log, TimeSpan.FromMilliseconds(500));
 
         await Task.WhenAll(httpLoop, controlLoop, pings).ConfigureAwait(false);
+        // SPEC order: stop accepting, close 1001 to every client and wait for them (at most the shutdown
+        // timeout), then remove the control socket file.
         _log.Info($"shutting down: closing {_settings.Live.Count} connection(s)");
-        Dispose();
+        _http.Dispose();
+        _control.Dispose();
         await CloseAllAsync().ConfigureAwait(false);
+        Dispose();
         _log.Info("stopped");
         _log.Flush();
     }

@@ -40,7 +40,8 @@ internal sealed class FlushBatch : IThreadPoolWorkItem
     public void FlushAll()
     {
         int count = _pending.Count;
-        if (count < SharedMinimum || Environment.ProcessorCount == 1)
+        // Share only when a pool thread is likely free at once: this thread waits for the other half.
+        if (count < SharedMinimum || Environment.ProcessorCount == 1 || ThreadPool.PendingWorkItemCount > 0)
         {
             FlushRange(0, count);
         }

@@ -32,6 +32,9 @@ internal sealed class LineReader
         _maxLineBytes = maxLineBytes;
     }
 
+    /// <summary>True once the stream has ended: nothing more will arrive than what is buffered.</summary>
+    public bool IsCompleted => _completed;
+
     /// <summary>Bytes read from the stream and not yet handed over.</summary>
     public ReadOnlySequence<byte> Buffered => _holdingBuffer ? _buffer : ReadOnlySequence<byte>.Empty;
 
@@ -130,7 +133,11 @@ internal sealed class LineReader
         return false;
     }
 
-    private async ValueTask FillAsync(CancellationToken ct)
+    /// <summary>
+    /// Waits for more bytes from the stream (whatever was taken is handed back first). For callers that
+    /// want to act before each wait; <see cref="ReadLineAsync"/> does it for the others.
+    /// </summary>
+    public async ValueTask FillAsync(CancellationToken ct)
     {
         if (_holdingBuffer)
         {

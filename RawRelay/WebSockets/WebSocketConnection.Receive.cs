@@ -65,7 +65,10 @@ internal sealed partial class WebSocketConnection : IFrameHandler
 
                 if (read == 0)
                 {
-                    // The client's TCP half-close: after its close frame that is the normal end.
+                    // The client's TCP half-close: after its close frame that is the normal end, but our
+                    // answering close frame may still be queued (behind a batch, or a slow write): it goes
+                    // out first, within the close timeout.
+                    await WhenCloseFrameSentAsync().ConfigureAwait(false);
                     Shutdown(decoding ? EndReason.PeerVanished : EndReason.PeerClosed, CloseCode.None);
                     return;
                 }

@@ -20,16 +20,22 @@ internal sealed partial class WebSocketConnection
     /// <summary>
     /// Who may write the queue to the socket now: null when nobody is flushing; the caller whose
     /// <see cref="TryEnqueue"/> got <see cref="EnqueueResult.QueuedNeedsFlush"/> (a control connection's
-    /// batch, or this connection itself for pongs, pings and closes); or <see cref="AsyncSendOwner"/> while
-    /// an asynchronous write finishes. Only the owner's <see cref="Flush"/> writes, so writes never interleave.
+    /// batch, or this connection itself for the 101, pongs, pings and closes); <see cref="WritingOwner"/> while
+    /// a <see cref="Flush"/> writes; or <see cref="AsyncSendOwner"/> while an asynchronous write finishes.
+    /// Only the owner's <see cref="Flush"/> writes, and it swaps the token for <see cref="WritingOwner"/>
+    /// first, so writes never interleave even when an owner asks twice.
     /// </summary>
     private object? _flushOwner;
 
     /// <summary>The owner of the flush while a write the kernel could not take at once finishes.</summary>
     private static readonly object AsyncSendOwner = new();
+
+    /// <summary>The owner of the flush while one thread writes: a second caller with the old token finds it taken.</summary>
+    private static readonly object WritingOwner = new();
     private bool _closeQueued;
     private bool _closeSent;
     private bool _peerClosed;
+    private TaskCompletionSource? _closeSentSignal;
 
     /// <summary>
     /// Queues a frame without waiting; <paramref name="owner"/> gets the flush when nobody has it. Past
@@ -75,6 +81,7 @@ internal sealed partial class WebSocketConnection
         {
             if (_flushOwner != owner)
                 return;
+            _flushOwner = WritingOwner;
         }
 
         byte[] gather = t_gather ??= GC.AllocateUninitializedArray<byte>(GatherSize);
@@ -95,7 +102,19 @@ internal sealed partial class WebSocketConnection
                 data = TakeQueued(gather, out gathered);
             }
 
-            int sent = _socket.Send(data.Span, SocketFlags.None, out SocketError error);
+            int sent;
+            SocketError error;
+            try
+            {
+                sent = _socket.Send(data.Span, SocketFlags.None, out error);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Closed between the check above and the write (a close timeout, the peer's reset).
+                error = SocketError.OperationAborted;
+                sent = 0;
+            }
+
             if (error is not (SocketError.Success or SocketError.WouldBlock))
             {
                 AbandonSend();
@@ -194,6 +213,7 @@ internal sealed partial class WebSocketConnection
             if (!_closeQueued || _flushOwner is not null || _queue.Count != 0 || _closeSent)
                 return;
             _closeSent = true;
+            _closeSentSignal?.TrySetResult();
             closeNow = _peerClosed;
             failed = _endReason == EndReason.ProtocolError;
         }
@@ -219,6 +239,24 @@ internal sealed partial class WebSocketConnection
         {
             // The connection is already gone: nothing left to half-close.
         }
+    }
+
+    /// <summary>
+    /// Completes once our close frame is written, at once when none is queued or the socket is gone, and at
+    /// the latest after the close timeout.
+    /// </summary>
+    private async Task WhenCloseFrameSentAsync()
+    {
+        Task sent;
+        lock (this)
+        {
+            if (!_closeQueued || _closeSent || IsDisposed)
+                return;
+            _closeSentSignal ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            sent = _closeSentSignal.Task;
+        }
+
+        await Task.WhenAny(sent, Task.Delay(_settings.CloseTimeout)).ConfigureAwait(false);
     }
 
     /// <summary>Queues the close frame; nothing is queued after it.</summary>

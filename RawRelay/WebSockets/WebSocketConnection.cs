@@ -42,16 +42,24 @@ internal sealed partial class WebSocketConnection : IRelayConnection
     public string RemoteAddress => ClientAddress.Format(_forwardedFor ?? _remote.Address, _remote.Port);
 
     /// <summary>
-    /// Sends the 101 response through the queue (so no frame can overtake it), then runs the receive loop
-    /// until the connection is gone. <paramref name="received"/> holds bytes the client sent right after
-    /// its request head. The connection must already be registered.
+    /// Queues the 101 response before the connection is registered, and keeps the flush for itself until
+    /// <see cref="RunAsync"/>: whatever the hub queues in between goes out after the 101.
     /// </summary>
-    public Task RunAsync(byte[] response, byte[] received)
+    public void QueueResponse(byte[] response)
+    {
+        _socket.Blocking = false;
+        TryEnqueue(response, this);
+    }
+
+    /// <summary>
+    /// Sends the 101 and what queued behind it, then runs the receive loop until the connection is gone.
+    /// <paramref name="received"/> holds bytes the client sent right after its request head. The connection
+    /// must already be registered.
+    /// </summary>
+    public Task RunAsync(byte[] received)
     {
         _settings.Live.Opened();
-        _socket.Blocking = false;
-        if (TryEnqueue(response, this) == EnqueueResult.QueuedNeedsFlush)
-            Flush(this);
+        Flush(this);
         return ReceiveLoopAsync(received);
     }
 
