@@ -1,0 +1,75 @@
+using System.Text;
+using RawRelay.Hosting;
+
+namespace RawRelay.Tests.Hosting;
+
+/// <summary>The log never makes a caller wait for standard output, and says what it had to drop.</summary>
+[TestFixture]
+public sealed class RelayLogTests
+{
+    [Test]
+    public void Lines_have_a_timestamp_and_a_level_and_respect_the_minimum()
+    {
+        var output = new StringWriter();
+        using (var log = new RelayLog(TextWriter.Synchronized(output), LogLevel.Info))
+        {
+            log.Debug("hidden");
+            log.Info("open QVZS7CQWAE 127.0.0.1:50424");
+            log.Warn("careful");
+            log.Flush();
+        }
+
+        string[] lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        lines.Should().HaveCount(2);
+        lines[0].Should().MatchRegex(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z INFO open QVZS7CQWAE 127\.0\.0\.1:50424$");
+        lines[1].Should().EndWith(" WARN careful");
+    }
+
+    [Test, CancelAfter(20_000)]
+    public async Task A_stalled_output_never_blocks_the_caller_and_dropped_lines_are_counted(CancellationToken ct)
+    {
+        var output = new StalledWriter();
+        using var log = new RelayLog(output, LogLevel.Info);
+
+        // The writer thread is stuck on the first line; 20,000 more return at once, half of them dropped.
+        Task writing = Task.Run(() =>
+        {
+            for (int i = 0; i < 20_001; i++)
+                log.Info($"line {i}");
+        }, ct);
+        await writing.WaitAsync(TimeSpan.FromSeconds(10), ct);
+
+        output.Release();
+        log.Flush();
+        string text = output.Text;
+        text.Should().Contain("INFO line 0\n").And.Contain("log line(s) dropped");
+        text.Split('\n').Count(line => line.Contains(" INFO line ")).Should().BeInRange(10_000, 10_002);
+    }
+
+    /// <summary>Blocks its first write until released, as a terminal paused with Ctrl-S would.</summary>
+    private sealed class StalledWriter : TextWriter
+    {
+        private readonly ManualResetEventSlim _released = new();
+        private readonly StringBuilder _text = new();
+
+        public override Encoding Encoding => Encoding.UTF8;
+
+        public string Text
+        {
+            get
+            {
+                lock (_text)
+                    return _text.ToString();
+            }
+        }
+
+        public void Release() => _released.Set();
+
+        public override void Write(char value)
+        {
+            _released.Wait();
+            lock (_text)
+                _text.Append(value);
+        }
+    }
+}
