@@ -164,6 +164,4 @@ internal sealed class RelayCommandLine
         error = message;
         return null;
     }
-
-    internal static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }
