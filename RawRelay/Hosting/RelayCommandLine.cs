@@ -1,7 +1,6 @@
 using System.Collections;
 using System.CommandLine;
 using System.CommandLine.Parsing;
-using System.Globalization;
 using System.Net;
 using RawRelay.Bench;
 
