@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using RawRelay.Tests.Infrastructure;
@@ -74,19 +73,11 @@ public sealed class SecurityTests
     [Test, CancelAfter(20_000)]
     public async Task A_token_minted_by_the_php_client_is_accepted(CancellationToken ct)
     {
-        string php = TestEnvironment.FindOnPath("php") ?? "";
-        if (php == "")
-            Assert.Ignore("php is not installed (CI installs php-cli)");
-        string client = Path.Combine(TestEnvironment.RepositoryRoot(), "static", "lib", "RawRelay.php");
-        var start = new ProcessStartInfo(php, ["-r", $"require '{client}'; echo json_encode(RawRelay::token('php-board', 120, '{Secret}'));"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using Process process = Process.Start(start)!;
-        string output = await process.StandardOutput.ReadToEndAsync(ct).WithTimeout();
-        await process.WaitForExitAsync(ct).WithTimeout();
-        process.ExitCode.Should().Be(0, await process.StandardError.ReadToEndAsync(ct));
+        TestEnvironment.RequireOnPath("php", "php-cli");
+        string client = Path.Combine(TestEnvironment.StaticFolder(), "lib", "RawRelay.php");
+        (int exit, string output, string error) = await PhpCli.RunAsync(
+            ["-r", $"require '{client}'; echo json_encode(RawRelay::token('php-board', 120, '{Secret}'));"], ct: ct);
+        exit.Should().Be(0, error);
         var minted = System.Text.Json.JsonDocument.Parse(output).RootElement;
         long exp = minted.GetProperty("exp").GetInt64();
         string token = minted.GetProperty("token").GetString()!;
@@ -96,14 +87,8 @@ public sealed class SecurityTests
         (await board.ReceiveTextAsync(ct).WithTimeout()).Should().Be("minted");
     }
 
-    private async Task<RawWebSocketClient> UpgradeAsync(string id, string query, string origin, CancellationToken ct)
-    {
-        RawWebSocketClient client = await RawWebSocketClient.OpenAsync(_relay.Port, ct);
-        await client.SendAsync(Encoding.ASCII.GetBytes(Request(id, query, origin)), ct);
-        string head = await client.ReadResponseHeadAsync(ct).WithTimeout();
-        head.Should().StartWith("HTTP/1.1 101 ");
-        return client;
-    }
+    private Task<RawWebSocketClient> UpgradeAsync(string id, string query, string origin, CancellationToken ct) =>
+        RawWebSocketClient.ConnectAsync(_relay.Port, id, ct, query: query, extraHeaders: $"Origin: {origin}\r\n");
 
     private static string Request(string id, string query, string? origin) =>
         $"GET /websocket?id={id}{query} HTTP/1.1\r\nHost: relay\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +

@@ -58,8 +58,7 @@ internal sealed class ControlConnection
         }
         finally
         {
-            _batch.FlushAll();
-            await TryWriteRepliesAsync(stream).ConfigureAwait(false);
+            await EndLastBatchAsync(stream).ConfigureAwait(false);
             reader.Complete();
             await stream.DisposeAsync().ConfigureAwait(false);
         }
@@ -172,13 +171,18 @@ internal sealed class ControlConnection
 
         byte[]? rented = null;
         ReadOnlySpan<byte> span = payload.IsSingleSegment ? payload.FirstSpan : Copy(payload, out rented);
-        Opcode opcode = text ? Opcode.Text : Opcode.Binary;
-        int count = command.Kind is CommandKind.SendText or CommandKind.SendBinary
-            ? _relay.Send(command.Id, opcode, span, _arena, _batch)
-            : _relay.Broadcast(opcode, span, _arena, _batch);
-        if (rented is not null)
-            ArrayPool<byte>.Shared.Return(rented);
-        ReplyOk(count);
+        try
+        {
+            Opcode opcode = text ? Opcode.Text : Opcode.Binary;
+            ReplyOk(command.Kind is CommandKind.SendText or CommandKind.SendBinary
+                ? _relay.Send(command.Id, opcode, span, _arena, _batch)
+                : _relay.Broadcast(opcode, span, _arena, _batch));
+        }
+        finally
+        {
+            if (rented is not null)
+                ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 
     private void List()
@@ -261,12 +265,13 @@ internal sealed class ControlConnection
         }
     }
 
-    private async ValueTask TryWriteRepliesAsync(NetworkStream stream)
+    /// <summary>The last batch of a connection that is ending: its replies get at most a second.</summary>
+    private async ValueTask EndLastBatchAsync(NetworkStream stream)
     {
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-            await WriteRepliesAsync(stream, timeout.Token).ConfigureAwait(false);
+            await EndBatchAsync(stream, timeout.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
         {

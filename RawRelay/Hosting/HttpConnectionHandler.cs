@@ -118,8 +118,7 @@ internal sealed class HttpConnectionHandler
             _settings.Stats.ConnectionOpened();
             if (_settings.Log.IsEnabled(LogLevel.Info))
                 _settings.Log.Info($"open {connection.Id} {connection.RemoteAddress}");
-            byte[] received = System.Buffers.BuffersExtensions.ToArray(reader.Buffered);
-            reader.Complete();
+            byte[] received = System.Buffers.BuffersExtensions.ToArray(reader.Buffered);   // the pipe is completed below
             _ = connection.RunAsync(received);
             if (_stopping.IsCancellationRequested)
                 connection.Shutdown(EndReason.ServerShutdown, CloseCode.GoingAway, "server shutdown");  // registered after shutdown's snapshot

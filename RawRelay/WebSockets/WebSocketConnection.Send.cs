@@ -77,20 +77,24 @@ internal sealed partial class WebSocketConnection
     /// </summary>
     public void Flush(object owner)
     {
-        lock (this)
-        {
-            if (_flushOwner != owner)
-                return;
-            _flushOwner = WritingOwner;
-        }
-
         byte[] gather = t_gather ??= GC.AllocateUninitializedArray<byte>(GatherSize);
+        bool claimed = false;
+        int sentBefore = 0;
         while (true)
         {
             ReadOnlyMemory<byte> data;
             bool gathered;
-            lock (this)
+            lock (this)                         // one lock a round: claim or account the last write, take the next
             {
+                if (!claimed)
+                {
+                    if (_flushOwner != owner)
+                        return;
+                    _flushOwner = WritingOwner;
+                    claimed = true;
+                }
+
+                _inFlightBytes -= sentBefore;
                 if (_queue.Count == 0 || IsDisposed)
                 {
                     _flushOwner = null;
@@ -145,8 +149,7 @@ internal sealed partial class WebSocketConnection
                 return;
             }
 
-            lock (this)
-                _inFlightBytes -= sent;
+            sentBefore = sent;
         }
 
         OnQueueDrained();
