@@ -41,30 +41,35 @@ public sealed class ControlCommandParserTests
         yield return Row("SEND  MESSAGE b1 x", ControlCommand.Invalid(ControlCommandParser.SendUsage), "two spaces after SEND");
         yield return Row("SEND MAIL b1 x", ControlCommand.Invalid(ControlCommandParser.SendUsage), "an unknown SEND form");
 
-        yield return Row("SEND TEXT b1 5", new ControlCommand(CommandKind.SendText, "b1", Length: 5), "SEND TEXT");
-        yield return Row("send binary b1 0", new ControlCommand(CommandKind.SendBinary, "b1", Length: 0), "SEND BINARY of no bytes");
-        yield return Row("SEND TEXT b1 1000", new ControlCommand(CommandKind.SendText, "b1", Length: 1000), "a length of --max-message");
-        yield return Row("SEND TEXT b1 0001000", new ControlCommand(CommandKind.SendText, "b1", Length: 1000), "leading zeros");
-        yield return Row("SEND TEXT b1 1001", new ControlCommand(CommandKind.PayloadTooLarge, Error: "payload too large"), "a length over --max-message");
-        yield return Row("SEND BINARY b1 99999999999999999999999", new ControlCommand(CommandKind.PayloadTooLarge, Error: "payload too large"), "a length past 64 bits");
-        yield return Row("SEND TEXT b1", ControlCommand.Invalid("usage: SEND TEXT <id> <length>"), "no length");
-        yield return Row("SEND TEXT b1 ", ControlCommand.Invalid("usage: SEND TEXT <id> <length>"), "an empty length");
-        yield return Row("SEND TEXT b1 -1", ControlCommand.Invalid("usage: SEND TEXT <id> <length>"), "a negative length");
-        yield return Row("SEND TEXT b1 +5", ControlCommand.Invalid("usage: SEND TEXT <id> <length>"), "a signed length");
-        yield return Row("SEND TEXT b1 5 x", ControlCommand.Invalid("usage: SEND TEXT <id> <length>"), "a word after the length");
-        yield return Row("SEND TEXT b1 5 ", ControlCommand.Invalid("usage: SEND TEXT <id> <length>"), "a space after the length");
-        yield return Row("SEND BINARY b1 0x10", ControlCommand.Invalid("usage: SEND BINARY <id> <length>"), "a hex length");
-        yield return Row("SEND BINARY  5", ControlCommand.Invalid("usage: SEND BINARY <id> <length>"), "an empty id");
+        yield return Row("SEND TEXT b1 5", new ControlCommand(CommandKind.SendText, "b1", Length: 5, HasPayload: true), "SEND TEXT");
+        yield return Row("send binary b1 0", new ControlCommand(CommandKind.SendBinary, "b1", Length: 0, HasPayload: true), "SEND BINARY of no bytes");
+        yield return Row("SEND TEXT b1 1000", new ControlCommand(CommandKind.SendText, "b1", Length: 1000, HasPayload: true), "a length of --max-message");
+        yield return Row("SEND TEXT b1 0001000", new ControlCommand(CommandKind.SendText, "b1", Length: 1000, HasPayload: true), "leading zeros");
+        yield return Row("SEND TEXT b1 1001", Fatal("payload too large"), "a length over --max-message: cannot be skipped, closes");
+        yield return Row("SEND BINARY b1 99999999999999999999999", Fatal("usage: SEND BINARY <id> <length>"), "a length of 23 digits is no length: closes");
+        yield return Row("SEND BINARY b1 9999999999999999999", Fatal("payload too large"), "19 digits: a length, too large");
+        yield return Row("SEND TEXT b1", Fatal("usage: SEND TEXT <id> <length>"), "no length: the payload's end is unknown, closes");
+        yield return Row("SEND TEXT b1 ", Fatal("usage: SEND TEXT <id> <length>"), "an empty length");
+        yield return Row("SEND TEXT b1 -1", Fatal("usage: SEND TEXT <id> <length>"), "a negative length");
+        yield return Row("SEND TEXT b1 +5", Fatal("usage: SEND TEXT <id> <length>"), "a signed length");
+        yield return Row("SEND TEXT b1 5 x", Fatal("usage: SEND TEXT <id> <length>"), "a word after the length");
+        yield return Row("SEND TEXT b1 5 ", Fatal("usage: SEND TEXT <id> <length>"), "a space after the length");
+        yield return Row("SEND BINARY b1 0x10", Fatal("usage: SEND BINARY <id> <length>"), "a hex length");
+        yield return Row("SEND BINARY  5", Skip(5, "usage: SEND BINARY <id> <length>"), "an empty id: its payload is skipped");
+        yield return Row("SEND TEXT a b 7", Skip(7, "usage: SEND TEXT <id> <length>"), "an id with a space: its payload is skipped");
+        yield return Row("SEND TEXT 7", Skip(7, "usage: SEND TEXT <id> <length>"), "no id: its payload is skipped");
+        yield return Row("SEND TEXT b1 5 6", Skip(6, "usage: SEND TEXT <id> <length>"), "a word too many: the last word is the length");
+        yield return Row("sEnD tExT " + LongId + "i 3", Skip(3, "usage: SEND TEXT <id> <length>"), "an id of 129 characters, any case");
 
         yield return Row("BROADCAST MESSAGE hi all", new ControlCommand(CommandKind.BroadcastMessage, MessageStart: 18), "BROADCAST MESSAGE");
         yield return Row("BROADCAST MESSAGE ", new ControlCommand(CommandKind.BroadcastMessage, MessageStart: 18), "an empty broadcast");
         yield return Row("BROADCAST MESSAGE", ControlCommand.Invalid("usage: BROADCAST MESSAGE <message>"), "no space after MESSAGE");
         yield return Row("BROADCAST MESSAGE " + new string('m', 1001), ControlCommand.Invalid("message too large"), "a broadcast over --max-message");
-        yield return Row("BROADCAST TEXT 12", new ControlCommand(CommandKind.BroadcastText, Length: 12), "BROADCAST TEXT");
-        yield return Row("Broadcast Binary 3", new ControlCommand(CommandKind.BroadcastBinary, Length: 3), "BROADCAST BINARY");
-        yield return Row("BROADCAST TEXT 1001", new ControlCommand(CommandKind.PayloadTooLarge, Error: "payload too large"), "a broadcast length over --max-message");
-        yield return Row("BROADCAST TEXT", ControlCommand.Invalid("usage: BROADCAST TEXT <length>"), "no length");
-        yield return Row("BROADCAST BINARY b1 3", ControlCommand.Invalid("usage: BROADCAST BINARY <length>"), "an id where none belongs");
+        yield return Row("BROADCAST TEXT 12", new ControlCommand(CommandKind.BroadcastText, Length: 12, HasPayload: true), "BROADCAST TEXT");
+        yield return Row("Broadcast Binary 3", new ControlCommand(CommandKind.BroadcastBinary, Length: 3, HasPayload: true), "BROADCAST BINARY");
+        yield return Row("BROADCAST TEXT 1001", Fatal("payload too large"), "a broadcast length over --max-message");
+        yield return Row("BROADCAST TEXT", Fatal("usage: BROADCAST TEXT <length>"), "no length");
+        yield return Row("BROADCAST BINARY b1 3", Skip(3, "usage: BROADCAST BINARY <length>"), "an id where none belongs: its payload is skipped");
         yield return Row("BROADCAST", ControlCommand.Invalid(ControlCommandParser.BroadcastUsage), "BROADCAST alone");
         yield return Row("BROADCAST ALL x", ControlCommand.Invalid(ControlCommandParser.BroadcastUsage), "an unknown BROADCAST form");
 
@@ -99,6 +104,12 @@ public sealed class ControlCommandParserTests
         yield return Row("\u00fcber x", ControlCommand.Invalid("unknown command: \u00fcber"), "a UTF-8 verb");
     }
 
+    /// <summary>A length-prefixed line that cannot be skipped: ERR, then the connection closes.</summary>
+    private static ControlCommand Fatal(string error) => new(CommandKind.Fatal, Error: error);
+
+    /// <summary>A refused length-prefixed line whose payload is skipped before its ERR.</summary>
+    private static ControlCommand Skip(long length, string error) => ControlCommand.Invalid(error) with { Length = length, HasPayload = true };
+
     // The expected command is passed as object: the test class is public, ControlCommand internal.
     [TestCaseSource(nameof(Rows))]
     public void Line_parses_to_its_command(string line, object expected) =>
@@ -110,6 +121,14 @@ public sealed class ControlCommandParserTests
     [TestCase(new byte[] { (byte)'X', (byte)' ', 0xED, 0xA0, 0x80 })]                           // a UTF-16 surrogate
     public void A_line_that_is_not_UTF8_is_refused_whatever_its_command(byte[] line) =>
         ControlCommandParser.Parse(line, MaxMessage).Should().Be(ControlCommand.Invalid("message is not valid UTF-8"));
+
+    [Test]
+    public void A_length_prefixed_line_that_is_not_UTF8_still_has_its_payload_skipped()
+    {
+        byte[] line = [.. "SEND TEXT b"u8, 0xFF, .. " 12"u8];
+
+        ControlCommandParser.Parse(line, MaxMessage).Should().Be(Skip(12, "message is not valid UTF-8"));
+    }
 
     [Test]
     public void The_message_of_SEND_MESSAGE_is_the_rest_of_the_line_byte_for_byte()
@@ -126,7 +145,8 @@ public sealed class ControlCommandParserTests
     [TestCase("BROADCAST TEXT 1", true)]
     [TestCase("BROADCAST BINARY 1", true)]
     [TestCase("SEND MESSAGE b1 1", false)]
-    [TestCase("SEND TEXT b1 2000", false)] // too large: no payload is read
+    [TestCase("SEND TEXT b1 2000", false)] // too large: no payload is read, the connection closes
+    [TestCase("SEND TEXT a b 1", true)]    // refused, and its payload is skipped
     public void Only_the_length_prefixed_forms_take_a_payload(string line, bool hasPayload) =>
         ControlCommandParser.Parse(Encoding.UTF8.GetBytes(line), MaxMessage).HasPayload.Should().Be(hasPayload);
 

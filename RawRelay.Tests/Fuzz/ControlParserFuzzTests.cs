@@ -1,4 +1,5 @@
 using System.Text;
+using RawRelay.Diagnostics;
 using RawRelay.Control;
 using RawRelay.Tests.Infrastructure;
 
@@ -48,7 +49,7 @@ public sealed class ControlParserFuzzTests
     [Test, CancelAfter(300_000)]
     public async Task Random_lines_over_the_control_socket_get_the_predicted_status_line(CancellationToken ct)
     {
-        await using RelayFixture relay = RelayFixture.Start(o => o with { MaxMessage = MaxMessage, LogLevel = RawRelay.Hosting.LogLevel.Warn });
+        await using RelayFixture relay = RelayFixture.Start(o => o with { MaxMessage = MaxMessage, LogLevel = RawRelay.Diagnostics.LogLevel.Warn });
         ControlClient control = relay.OpenControl();
         try
         {
@@ -85,7 +86,7 @@ public sealed class ControlParserFuzzTests
     {
         switch (command.Kind)
         {
-            case CommandKind.Invalid or CommandKind.PayloadTooLarge:
+            case CommandKind.Invalid or CommandKind.Fatal:
                 if (!command.Error.StartsWith("unknown command: ", StringComparison.Ordinal))
                     command.Error.Should().BeOneOf(Errors);
                 break;
@@ -115,8 +116,8 @@ public sealed class ControlParserFuzzTests
         return command.Kind switch
         {
             CommandKind.Empty => (null, false, 0),
-            CommandKind.Invalid => ("ERR " + command.Error, false, 0),
-            CommandKind.PayloadTooLarge => ("ERR payload too large", true, 0),
+            CommandKind.Invalid => ("ERR " + command.Error, false, command.HasPayload ? command.Length : 0),
+            CommandKind.Fatal => ("ERR " + command.Error, true, 0),
             CommandKind.Quit => ("OK bye", true, 0),
             CommandKind.Stats or CommandKind.Help => ("OK", false, 0),
             _ when command.HasPayload => ("OK 0", false, command.Length),

@@ -16,18 +16,24 @@ internal enum CommandKind
     Help,
     Quit,
 
-    /// <summary>Answered with <c>ERR</c> and <see cref="ControlCommand.Error"/>; the connection stays usable.</summary>
+    /// <summary>
+    /// Answered with <c>ERR</c> and <see cref="ControlCommand.Error"/>; the connection stays usable. A refused
+    /// length-prefixed line has its <see cref="ControlCommand.Length"/> bytes of payload skipped first.
+    /// </summary>
     Invalid,
 
-    /// <summary>A length over <c>--max-message</c>: answered with <c>ERR payload too large</c>, then the connection closes.</summary>
-    PayloadTooLarge,
+    /// <summary>
+    /// Answered with <c>ERR</c>, then the connection closes: a length-prefixed line whose payload cannot be
+    /// skipped safely (a length that is not a number, or one over <c>--max-message</c>).
+    /// </summary>
+    Fatal,
 }
 
 /// <summary>
 /// One parsed control line. For <see cref="CommandKind.SendMessage"/> and
 /// <see cref="CommandKind.BroadcastMessage"/> the message is the rest of the line from
-/// <see cref="MessageStart"/>, byte for byte; for the length-prefixed forms <see cref="Length"/> bytes
-/// follow the line.
+/// <see cref="MessageStart"/>, byte for byte; for the length-prefixed forms, valid or refused,
+/// <see cref="Length"/> bytes follow the line.
 /// </summary>
 internal readonly record struct ControlCommand(
     CommandKind Kind,
@@ -36,11 +42,8 @@ internal readonly record struct ControlCommand(
     long Length = 0,
     int CloseCode = 1000,
     string Reason = "",
-    string Error = "")
+    string Error = "",
+    bool HasPayload = false)
 {
     public static ControlCommand Invalid(string error) => new(CommandKind.Invalid, Error: error);
-
-    /// <summary>True for the commands whose payload follows the line.</summary>
-    public bool HasPayload => Kind is CommandKind.SendText or CommandKind.SendBinary
-        or CommandKind.BroadcastText or CommandKind.BroadcastBinary;
 }

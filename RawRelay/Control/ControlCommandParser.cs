@@ -17,6 +17,13 @@ internal static class ControlCommandParser
     public const string SendUsage = "usage: SEND MESSAGE <id> <message> | SEND TEXT <id> <length> | SEND BINARY <id> <length>";
     public const string BroadcastUsage = "usage: BROADCAST MESSAGE <message> | BROADCAST TEXT <length> | BROADCAST BINARY <length>";
     public const string CloseUsage = "usage: CLOSE <id> [<code> [<reason of at most 123 bytes>]]";
+    public const string SendTextUsage = "usage: SEND TEXT <id> <length>";
+    public const string SendBinaryUsage = "usage: SEND BINARY <id> <length>";
+    public const string BroadcastTextUsage = "usage: BROADCAST TEXT <length>";
+    public const string BroadcastBinaryUsage = "usage: BROADCAST BINARY <length>";
+
+    /// <summary>A length is 1 to 19 digits (SPEC); any longer word cannot be one.</summary>
+    private const int MaxLengthDigits = 19;
 
     /// <summary>One line per command, for HELP.</summary>
     public static readonly string[] Help =
@@ -34,10 +41,58 @@ internal static class ControlCommandParser
         "QUIT                             close this control connection",
     ];
 
+    /// <summary>
+    /// Parses one line. A line that names a length-prefixed command is judged by its last word first
+    /// (SPEC): when that is a length that can be skipped, the result says how many payload bytes follow,
+    /// valid or not, so that a refused command never lets its payload be read as commands.
+    /// </summary>
     public static ControlCommand Parse(ReadOnlySpan<byte> line, long maxMessage)
     {
         if (line.IsEmpty)
             return new ControlCommand(CommandKind.Empty);
+        if (LengthPrefixedUsage(line) is { } usage)
+            return ParseLengthPrefixed(line, maxMessage, usage);
+        return ParseLine(line, maxMessage);
+    }
+
+    /// <summary>
+    /// The synopsis of the length-prefixed command that the first two words name (ASCII case-insensitive,
+    /// whatever the rest of the line holds), or null when they name none.
+    /// </summary>
+    private static string? LengthPrefixedUsage(ReadOnlySpan<byte> line)
+    {
+        var words = new WordReader(line);
+        ReadOnlySpan<byte> verb = words.Next();
+        ReadOnlySpan<byte> kind = words.Next();
+        bool text = Is(kind, "TEXT"u8);
+        if (!text && !Is(kind, "BINARY"u8))
+            return null;
+        if (Is(verb, "SEND"u8))
+            return text ? SendTextUsage : SendBinaryUsage;
+        if (Is(verb, "BROADCAST"u8))
+            return text ? BroadcastTextUsage : BroadcastBinaryUsage;
+        return null;
+    }
+
+    private static ControlCommand ParseLengthPrefixed(ReadOnlySpan<byte> line, long maxMessage, string usage)
+    {
+        ReadOnlySpan<byte> last = line[(line.LastIndexOf((byte)' ') + 1)..];
+        if (last.Length is 0 or > MaxLengthDigits || last.IndexOfAnyExceptInRange((byte)'0', (byte)'9') >= 0)
+            return new ControlCommand(CommandKind.Fatal, Error: usage);         // the payload's end is unknown
+        ulong length = 0;
+        foreach (byte digit in last)
+            length = length * 10 + (ulong)(digit - '0');                      // 19 digits fit in a ulong
+        if (length > (ulong)maxMessage)
+            return new ControlCommand(CommandKind.Fatal, Error: "payload too large");
+
+        ControlCommand command = ParseLine(line, maxMessage);
+        return command.Kind == CommandKind.Invalid
+            ? command with { Length = (long)length, HasPayload = true }       // skipped, then ERR
+            : command;
+    }
+
+    private static ControlCommand ParseLine(ReadOnlySpan<byte> line, long maxMessage)
+    {
         if (!Utf8Validator.IsValid(line))
             return ControlCommand.Invalid("message is not valid UTF-8");
 
@@ -76,7 +131,7 @@ internal static class ControlCommandParser
         if (!text && !Is(kind, "BINARY"u8))
             return ControlCommand.Invalid(SendUsage);
         ReadOnlySpan<byte> target = words.Next();
-        string usage = text ? "usage: SEND TEXT <id> <length>" : "usage: SEND BINARY <id> <length>";
+        string usage = text ? SendTextUsage : SendBinaryUsage;
         if (!ConnectionIds.IsValid(target))
             return ControlCommand.Invalid(usage);
         return LengthCommand(text ? CommandKind.SendText : CommandKind.SendBinary,
@@ -97,7 +152,7 @@ internal static class ControlCommandParser
         if (!text && !Is(kind, "BINARY"u8))
             return ControlCommand.Invalid(BroadcastUsage);
         return LengthCommand(text ? CommandKind.BroadcastText : CommandKind.BroadcastBinary, "", ref words,
-            maxMessage, text ? "usage: BROADCAST TEXT <length>" : "usage: BROADCAST BINARY <length>");
+            maxMessage, text ? BroadcastTextUsage : BroadcastBinaryUsage);
     }
 
     private static ControlCommand ParseClose(ref WordReader words)
@@ -134,8 +189,8 @@ internal static class ControlCommandParser
         if (!words.AtEnd || !TryParseNumber(lengthText, out long length))
             return ControlCommand.Invalid(usage);
         if (length > maxMessage)
-            return new ControlCommand(CommandKind.PayloadTooLarge, Error: "payload too large");
-        return new ControlCommand(kind, id, Length: length);
+            return new ControlCommand(CommandKind.Fatal, Error: "payload too large");
+        return new ControlCommand(kind, id, Length: length, HasPayload: true);
     }
 
     /// <summary>Decimal digits only; values past 18 digits are clamped so they count as too large.</summary>
