@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Runtime.InteropServices;
+using RawRelay.Diagnostics;
 using RawRelay.Hosting;
 
 namespace RawRelay;

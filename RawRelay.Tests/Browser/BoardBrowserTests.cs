@@ -1,4 +1,5 @@
 using Microsoft.Playwright;
+using RawRelay.Diagnostics;
 using RawRelay.Tests.Infrastructure;
 using static Microsoft.Playwright.Assertions;
 
@@ -114,7 +115,7 @@ public sealed class BoardBrowserTests
     }
 
     private static RelayFixture StartRelay(int port, string controlPath) =>
-        RelayFixture.Start(o => o with { Port = port, Control = controlPath, Static = TestEnvironment.StaticFolder(), LogLevel = global::RawRelay.Hosting.LogLevel.Info });
+        RelayFixture.Start(o => o with { Port = port, Control = controlPath, Static = TestEnvironment.StaticFolder(), LogLevel = global::RawRelay.Diagnostics.LogLevel.Info });
 
     /// <summary>Opens the board as a visitor would (it makes its own random id) and waits until it is connected.</summary>
     private async Task<(IPage Board, string Id)> OpenBoardAsync()

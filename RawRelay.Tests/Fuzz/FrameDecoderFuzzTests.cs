@@ -1,4 +1,5 @@
 using System.Text;
+using RawRelay.Diagnostics;
 using RawRelay.Tests.Infrastructure;
 using RawRelay.WebSockets;
 
@@ -42,7 +43,7 @@ public sealed class FrameDecoderFuzzTests
     [Test, CancelAfter(300_000)]
     public async Task Random_streams_over_a_socket_get_the_predicted_close_code(CancellationToken ct)
     {
-        await using RelayFixture relay = RelayFixture.Start(o => o with { MaxMessage = MaxMessage, Echo = true, LogLevel = RawRelay.Hosting.LogLevel.Warn });
+        await using RelayFixture relay = RelayFixture.Start(o => o with { MaxMessage = MaxMessage, Echo = true, LogLevel = RawRelay.Diagnostics.LogLevel.Warn });
         int index = 0, connected = 0;
         await Fuzzing.RunAsync(Fuzzer, Fuzzing.Seeds(Fuzzer, LoadSize.FuzzCases / 10), async seed =>
         {

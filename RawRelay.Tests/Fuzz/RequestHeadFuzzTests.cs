@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Text;
+using RawRelay.Diagnostics;
 using RawRelay.Http;
 using RawRelay.Tests.Infrastructure;
 using RawRelay.Transport;
@@ -43,7 +44,7 @@ public sealed class RequestHeadFuzzTests
     [Test, CancelAfter(300_000)]
     public async Task Random_request_heads_over_a_socket_get_the_predicted_status(CancellationToken ct)
     {
-        await using RelayFixture relay = RelayFixture.Start(o => o with { LogLevel = RawRelay.Hosting.LogLevel.Warn });
+        await using RelayFixture relay = RelayFixture.Start(o => o with { LogLevel = RawRelay.Diagnostics.LogLevel.Warn });
         int index = 0;
         await Fuzzing.RunAsync(Fuzzer, Fuzzing.Seeds(Fuzzer, LoadSize.FuzzCases / 10), async seed =>
         {

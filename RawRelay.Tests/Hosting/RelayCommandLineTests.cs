@@ -1,6 +1,7 @@
 using System.Collections;
 using System.CommandLine;
 using System.Net;
+using RawRelay.Diagnostics;
 using RawRelay.Hosting;
 
 namespace RawRelay.Tests.Hosting;

@@ -1,4 +1,5 @@
 using System.Text;
+using RawRelay.Diagnostics;
 using RawRelay.Hosting;
 
 namespace RawRelay.Tests.Hosting;

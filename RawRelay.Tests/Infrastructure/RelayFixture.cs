@@ -1,4 +1,5 @@
 using System.Net;
+using RawRelay.Diagnostics;
 using RawRelay.Hosting;
 
 namespace RawRelay.Tests.Infrastructure;

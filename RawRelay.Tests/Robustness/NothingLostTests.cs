@@ -1,4 +1,5 @@
 using System.Globalization;
+using RawRelay.Diagnostics;
 using RawRelay.Tests.Infrastructure;
 
 namespace RawRelay.Tests.Robustness;
@@ -19,7 +20,7 @@ public sealed class NothingLostTests
     [Test, CancelAfter(180_000)]
     public async Task Every_ok_n_is_matched_by_n_frames_in_command_order_and_none_twice(CancellationToken ct)
     {
-        await using RelayFixture relay = RelayFixture.Start(o => o with { LogLevel = RawRelay.Hosting.LogLevel.Info });
+        await using RelayFixture relay = RelayFixture.Start(o => o with { LogLevel = RawRelay.Diagnostics.LogLevel.Info });
         RawWebSocketClient[] clients = [];
         try
         {

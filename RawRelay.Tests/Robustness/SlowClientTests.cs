@@ -1,4 +1,5 @@
 using System.Globalization;
+using RawRelay.Diagnostics;
 using RawRelay.Tests.Infrastructure;
 
 namespace RawRelay.Tests.Robustness;
@@ -74,7 +75,7 @@ public sealed class SlowClientTests
         // A long close timeout, so that the cut-off client can still read its close frame.
         await using RelayFixture relay = RelayFixture.Start(o => o with
         {
-            SendQueue = 16 * 1024, CloseTimeout = TimeSpan.FromSeconds(60), LogLevel = RawRelay.Hosting.LogLevel.Info,
+            SendQueue = 16 * 1024, CloseTimeout = TimeSpan.FromSeconds(60), LogLevel = RawRelay.Diagnostics.LogLevel.Info,
         });
         await using RawWebSocketClient stalled = await RawWebSocketClient.ConnectAsync(relay.Port, "stops-reading", ct,
             receiveBufferSize: StalledReceiveBuffer);

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
+using RawRelay.Diagnostics;
 using RawRelay.Tests.Infrastructure;
 
 namespace RawRelay.Tests.Robustness;
@@ -40,7 +41,7 @@ public sealed class SlowRequestTests
     public async Task A_thousand_slow_request_heads_do_not_keep_a_real_client_from_connecting(CancellationToken ct)
     {
         // Long enough that every slow client is still waiting for its answer when the real one connects.
-        await using RelayFixture relay = RelayFixture.Start(o => o with { HandshakeTimeout = 10, LogLevel = RawRelay.Hosting.LogLevel.Info });
+        await using RelayFixture relay = RelayFixture.Start(o => o with { HandshakeTimeout = 10, LogLevel = RawRelay.Diagnostics.LogLevel.Info });
         RawWebSocketClient[] slow = [];
         try
         {

@@ -1,20 +1,18 @@
 using System.Buffers;
-using System.Globalization;
 using System.IO.Pipelines;
 using System.Net.Sockets;
-using System.Text;
-using RawRelay.Hosting;
-using RawRelay.Hub;
+using RawRelay.Diagnostics;
 using RawRelay.Transport;
 using RawRelay.WebSockets;
 
 namespace RawRelay.Control;
 
 /// <summary>
-/// Serves one connection of the control socket: reads lines, runs each command against the hub and
-/// answers with data lines and exactly one status line, in order. Commands that arrive together form a
-/// batch: frames and replies are written once the batch is done (before waiting for more input), so
-/// pipelined commands cost few writes. Not thread-safe: one task per connection.
+/// Serves one connection of the control socket: the I/O and the batching. Commands that arrive together
+/// form a batch, run without waiting: the frames they queue wait in this connection's
+/// <see cref="SendRound"/>, and they and the replies are written once the batch is done (before waiting
+/// for more input), so pipelined commands cost few writes. Parsing is <see cref="ControlCommandParser"/>'s,
+/// running a command <see cref="ControlDispatcher"/>'s. Not thread-safe: one task per connection.
 /// </summary>
 internal sealed class ControlConnection
 {
@@ -22,34 +20,76 @@ internal sealed class ControlConnection
     private const int MaxBatchInput = 4 * 1024 * 1024;
     private const int LineSlack = 256;
 
+    private static readonly StreamPipeReaderOptions InputOptions = new(bufferSize: 16 * 1024, minimumReadSize: 4 * 1024, leaveOpen: true);
+
     private readonly Socket _socket;
-    private readonly Relay _relay;
+    private readonly ControlDispatcher _dispatcher;
     private readonly long _maxMessage;
+    private readonly ControlInputBudget _budget;
     private readonly RelayLog _log;
-    private readonly ArrayBufferWriter<byte> _replies = new(4096);
-    private readonly FrameArena _arena = new();
-    private readonly FlushBatch _batch = new();
+    private readonly ControlReplies _replies = new();
+    private readonly SendRound _round = new();
+    private ControlCommand? _awaitingPayload;
     private bool _clientStoppedReading;
     private long _batchInput;
+    private long _budgetHeld;
+    private byte[]? _copy;
 
-    public ControlConnection(Socket socket, Relay relay, long maxMessage, RelayLog log)
+    public ControlConnection(Socket socket, ControlDispatcher dispatcher, long maxMessage, ControlInputBudget budget, RelayLog log)
     {
         _socket = socket;
-        _relay = relay;
+        _dispatcher = dispatcher;
         _maxMessage = maxMessage;
+        _budget = budget;
         _log = log;
+    }
+
+    /// <summary>What a run over the buffered input stopped at.</summary>
+    private enum Stop
+    {
+        /// <summary>Everything buffered ran; more input is needed.</summary>
+        NeedInput,
+
+        /// <summary>The batch is large enough: write it out, then go on with what is buffered.</summary>
+        BatchFull,
+
+        /// <summary>The connection is done (QUIT, a fatal error, the end of the stream).</summary>
+        End,
     }
 
     public async Task RunAsync(CancellationToken ct)
     {
         var stream = new EndOnResetStream(_socket);
-        PipeReader input = PipeReader.Create(stream, new StreamPipeReaderOptions(
-            bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true));
+        PipeReader input = PipeReader.Create(stream, InputOptions);
         var reader = new LineReader(input, (int)Math.Min(int.MaxValue, _maxMessage + LineSlack));
         try
         {
-            while (await RunNextAsync(reader, stream, ct).ConfigureAwait(false))
+            while (true)
             {
+                Stop stop;
+                using (SendScheduler.Use(_round))
+                    stop = RunBuffered(reader);
+                if (stop == Stop.End)
+                    break;
+                if (stop == Stop.BatchFull)
+                {
+                    await EndBatchAsync(stream, ct).ConfigureAwait(false);
+                    continue;
+                }
+
+                // About to read more. Unless more bytes are already waiting in the socket (then the batch
+                // grows, up to MaxBatchInput, so each connection gets one write for many frames), the client
+                // may have to be waited for: the batch so far goes out first.
+                if (_batchInput >= MaxBatchInput || _socket.Available == 0)
+                    await EndBatchAsync(stream, ct).ConfigureAwait(false);
+                if (!_budget.TryResize(ref _budgetHeld, reader.Buffered.Length + InputOptions.BufferSize))
+                {
+                    _replies.Error($"busy: unfinished control input over {_budget.Limit} bytes in all");
+                    _log.Warn($"control connection refused: unfinished control input of all connections over {_budget.Limit} bytes");
+                    break;
+                }
+
+                await reader.FillAsync(ct).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
@@ -59,198 +99,89 @@ internal sealed class ControlConnection
         finally
         {
             await EndLastBatchAsync(stream).ConfigureAwait(false);
+            _budget.TryResize(ref _budgetHeld, 0);
             reader.Complete();
             await stream.DisposeAsync().ConfigureAwait(false);
         }
     }
 
-    /// <summary>Reads and runs one command; false when the connection is done.</summary>
-    private async ValueTask<bool> RunNextAsync(LineReader reader, NetworkStream stream, CancellationToken ct)
+    /// <summary>Runs every command that is buffered whole, without waiting.</summary>
+    private Stop RunBuffered(LineReader reader)
     {
-        LineRead read;
-        while (!reader.TryReadLine(out read) && !reader.IsCompleted)
+        while (true)
         {
-            // About to read more. Unless more bytes are already waiting in the socket (then the batch
-            // grows, up to MaxBatchInput, so each connection gets one write for many frames), the client
-            // may have to be waited for: the batch so far goes out first. Asked before every read, as a
-            // client may also pause in the middle of a line.
-            if (_batchInput >= MaxBatchInput || _socket.Available == 0)
-                await EndBatchAsync(stream, ct).ConfigureAwait(false);
-            await reader.FillAsync(ct).ConfigureAwait(false);
-        }
+            if (_awaitingPayload is { } command)
+            {
+                if (!reader.TryReadExactly(command.Length, out ReadOnlySequence<byte> payload))
+                    return reader.IsCompleted ? Stop.End : Stop.NeedInput;   // cut short by the end: not sent
+                _awaitingPayload = null;
+                _batchInput += command.Length;
+                _dispatcher.RunPayload(command, Contiguous(payload), _replies);
+            }
+            else
+            {
+                if (!reader.TryReadLine(out LineRead read))
+                    return reader.IsCompleted ? Stop.End : Stop.NeedInput;
+                if (read.Status == LineStatus.TooLong)
+                {
+                    _replies.Error("line too long");
+                    continue;
+                }
 
-        if (read.IsEnd)
-            return false;
-        if (read.Status == LineStatus.TooLong)
-        {
-            Reply("ERR line too long");
-            return true;
-        }
+                _batchInput += read.Line.Length + 1;
+                ReadOnlyMemory<byte> line = Contiguous(read.Line);
+                command = ControlCommandParser.Parse(line.Span, _maxMessage);
+                if (command.HasPayload)
+                {
+                    _awaitingPayload = command;     // run (or skipped, when refused) once its bytes are here
+                    continue;
+                }
 
-        _batchInput += read.Line.Length + 1;
-        ControlCommand command = RunLine(read.Line);
-        if (command.HasPayload)
-        {
-            _batchInput += command.Length;
-            if (!reader.IsBuffered(command.Length))
-                await EndBatchAsync(stream, ct).ConfigureAwait(false);   // the payload may be slow to come
-            ReadOnlySequence<byte>? payload = await reader.ReadExactlyAsync(command.Length, ct).ConfigureAwait(false);
-            if (payload is null)
-                return false;                   // cut short by the end of the stream: not sent
-            RunPayloadCommand(command, payload.Value);
-        }
+                _dispatcher.Run(command, line, _replies);
+                // QUIT ends the connection; so does a fatal error, since its payload cannot be skipped safely.
+                if (command.Kind is CommandKind.Quit or CommandKind.Fatal)
+                    return Stop.End;
+            }
 
-        if (_replies.WrittenCount > MaxBufferedReplies)
-            await EndBatchAsync(stream, ct).ConfigureAwait(false);
-
-        // QUIT ends the connection; so does a length too large, since its payload cannot be skipped safely.
-        return command.Kind is not (CommandKind.Quit or CommandKind.PayloadTooLarge);
-    }
-
-    /// <summary>Parses a line and runs it, unless its payload is still to come.</summary>
-    private ControlCommand RunLine(in ReadOnlySequence<byte> line)
-    {
-        byte[]? rented = null;
-        ReadOnlySpan<byte> span = line.IsSingleSegment ? line.FirstSpan : Copy(line, out rented);
-        try
-        {
-            ControlCommand command = ControlCommandParser.Parse(span, _maxMessage);
-            Run(command, span);
-            return command;
-        }
-        finally
-        {
-            if (rented is not null)
-                ArrayPool<byte>.Shared.Return(rented);
+            if (_replies.Length > MaxBufferedReplies || _batchInput >= MaxBatchInput)
+                return Stop.BatchFull;
         }
     }
 
-    private void Run(in ControlCommand command, ReadOnlySpan<byte> line)
+    /// <summary>The bytes as one block: as they are when they are, else copied into a buffer of this connection's.</summary>
+    private ReadOnlyMemory<byte> Contiguous(in ReadOnlySequence<byte> bytes)
     {
-        switch (command.Kind)
+        if (bytes.IsSingleSegment)
+            return bytes.First;
+        int length = (int)bytes.Length;
+        if (_copy is null || _copy.Length < length)
         {
-            case CommandKind.Empty:
-                break;
-            case CommandKind.SendMessage:
-                ReplyOk(_relay.Send(command.Id, Opcode.Text, line[command.MessageStart..], _arena, _batch));
-                break;
-            case CommandKind.BroadcastMessage:
-                ReplyOk(_relay.Broadcast(Opcode.Text, line[command.MessageStart..], _arena, _batch));
-                break;
-            case CommandKind.List:
-                List();
-                break;
-            case CommandKind.Close:
-                ReplyOk(_relay.Close(command.Id, (CloseCode)command.CloseCode, command.Reason));
-                break;
-            case CommandKind.Stats:
-                Stats();
-                break;
-            case CommandKind.Help:
-                foreach (string helpLine in ControlCommandParser.Help)
-                    Reply(helpLine);
-                Reply("OK");
-                break;
-            case CommandKind.Quit:
-                Reply("OK bye");
-                break;
-            case CommandKind.Invalid or CommandKind.PayloadTooLarge:
-                Reply("ERR " + command.Error);
-                break;
-        }
-    }
-
-    private void RunPayloadCommand(ControlCommand command, ReadOnlySequence<byte> payload)
-    {
-        bool text = command.Kind is CommandKind.SendText or CommandKind.BroadcastText;
-        if (text && !Utf8Validator.IsValid(payload))
-        {
-            Reply("ERR message is not valid UTF-8");
-            return;
+            if (_copy is not null)
+                ArrayPool<byte>.Shared.Return(_copy);
+            _copy = ArrayPool<byte>.Shared.Rent(length);
         }
 
-        byte[]? rented = null;
-        ReadOnlySpan<byte> span = payload.IsSingleSegment ? payload.FirstSpan : Copy(payload, out rented);
-        try
-        {
-            Opcode opcode = text ? Opcode.Text : Opcode.Binary;
-            ReplyOk(command.Kind is CommandKind.SendText or CommandKind.SendBinary
-                ? _relay.Send(command.Id, opcode, span, _arena, _batch)
-                : _relay.Broadcast(opcode, span, _arena, _batch));
-        }
-        finally
-        {
-            if (rented is not null)
-                ArrayPool<byte>.Shared.Return(rented);
-        }
-    }
-
-    private void List()
-    {
-        IRelayConnection[] connections = _relay.Registry.Snapshot();
-        foreach (IRelayConnection connection in connections)
-        {
-            Append(connection.Id);
-            Append(" ");
-            Append(connection.RemoteAddress);
-            Append("\n");
-        }
-
-        ReplyOk(connections.Length);
-    }
-
-    private void Stats()
-    {
-        RelayStats stats = _relay.Stats;
-        Reply($"connections {_relay.Registry.Count}");
-        Reply($"connections_total {stats.ConnectionsTotal}");
-        Reply($"messages_out {stats.MessagesOut}");
-        Reply($"messages_in {stats.MessagesIn}");
-        Reply($"bytes_out {stats.BytesOut}");
-        Reply($"bytes_in {stats.BytesIn}");
-        Reply($"slow_clients_dropped {stats.SlowClientsDropped}");
-        Reply($"uptime_seconds {stats.UptimeSeconds}");
-        Reply("OK");
-    }
-
-    private void ReplyOk(int count)
-    {
-        Span<byte> line = _replies.GetSpan(16);
-        "OK "u8.CopyTo(line);
-        count.TryFormat(line[3..], out int digits, default, CultureInfo.InvariantCulture);
-        line[3 + digits] = (byte)'\n';
-        _replies.Advance(4 + digits);
-    }
-
-    private void Reply(string line)
-    {
-        Append(line);
-        Append("\n");
-    }
-
-    private void Append(string text)
-    {
-        int length = Encoding.UTF8.GetByteCount(text);
-        Encoding.UTF8.GetBytes(text, _replies.GetSpan(length));
-        _replies.Advance(length);
+        bytes.CopyTo(_copy);
+        return _copy.AsMemory(0, length);
     }
 
     /// <summary>Sends the frames of the batch so far, then its replies.</summary>
     private async ValueTask EndBatchAsync(NetworkStream stream, CancellationToken ct)
     {
-        _batch.FlushAll();
+        _round.Flush();
         _batchInput = 0;
+        ReleaseCopy();
         await WriteRepliesAsync(stream, ct).ConfigureAwait(false);
     }
 
     private async ValueTask WriteRepliesAsync(NetworkStream stream, CancellationToken ct)
     {
-        if (_replies.WrittenCount == 0)
+        if (_replies.Length == 0)
             return;
         try
         {
             if (!_clientStoppedReading)
-                await stream.WriteAsync(_replies.WrittenMemory, ct).ConfigureAwait(false);
+                await stream.WriteAsync(_replies.Written, ct).ConfigureAwait(false);
         }
         catch (IOException e)
         {
@@ -261,7 +192,7 @@ internal sealed class ControlConnection
         }
         finally
         {
-            _replies.ResetWrittenCount();
+            _replies.Clear();
         }
     }
 
@@ -280,10 +211,11 @@ internal sealed class ControlConnection
         }
     }
 
-    private static ReadOnlySpan<byte> Copy(in ReadOnlySequence<byte> bytes, out byte[] rented)
+    private void ReleaseCopy()
     {
-        rented = ArrayPool<byte>.Shared.Rent((int)bytes.Length);
-        bytes.CopyTo(rented);
-        return rented.AsSpan(0, (int)bytes.Length);
+        if (_copy is null || _copy.Length <= 64 * 1024)
+            return;
+        ArrayPool<byte>.Shared.Return(_copy);
+        _copy = null;
     }
 }

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 
-namespace RawRelay.Hosting;
+namespace RawRelay.Diagnostics;
 
 internal enum LogLevel
 {

@@ -1,3 +1,4 @@
+using RawRelay.Diagnostics;
 using RawRelay.Hub;
 using RawRelay.WebSockets;
 

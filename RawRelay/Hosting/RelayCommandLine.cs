@@ -3,6 +3,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Net;
 using RawRelay.Bench;
+using RawRelay.Diagnostics;
 
 namespace RawRelay.Hosting;
 
@@ -25,6 +26,8 @@ internal sealed class RelayCommandLine
     private readonly Option<string?> _static = new("--static") { Description = "folder served over plain HTTP on the same port (default: none)" };
     private readonly Option<long> _maxMessage = new("--max-message") { Description = "largest message in bytes, in and out (default 1048576)", DefaultValueFactory = _ => 1048576 };
     private readonly Option<long> _sendQueue = new("--send-queue") { Description = "bytes held for one slow client before it is cut off (default 1048576)", DefaultValueFactory = _ => 1048576 };
+    private readonly Option<long> _sendQueueTotal = new("--send-queue-total") { Description = "bytes all slow clients together may hold before the next one to grow is cut off (default 268435456)", DefaultValueFactory = _ => 256L * 1024 * 1024 };
+    private readonly Option<int> _sendTimeout = new("--send-timeout") { Description = "seconds a client's send queue may stay non-empty before it is cut off; 0 for never (default 30)", DefaultValueFactory = _ => 30 };
     private readonly Option<int> _pingInterval = new("--ping-interval") { Description = "seconds between server pings; 0 turns pings off (default 30)", DefaultValueFactory = _ => 30 };
     private readonly Option<int> _handshakeTimeout = new("--handshake-timeout") { Description = "seconds a client has to complete its HTTP request (default 10)", DefaultValueFactory = _ => 10 };
     private readonly Option<int> _maxConnections = new("--max-connections") { Description = "open WebSocket connections; more get HTTP 503 (default 100000)", DefaultValueFactory = _ => 100_000 };
@@ -38,7 +41,7 @@ internal sealed class RelayCommandLine
     {
         Root = new RootCommand("RawRelay: holds browsers' WebSocket connections and sends them what a local control socket says.")
         {
-            _port, _bind, _path, _control, _controlMode, _static, _maxMessage, _sendQueue, _pingInterval,
+            _port, _bind, _path, _control, _controlMode, _static, _maxMessage, _sendQueue, _sendQueueTotal, _sendTimeout, _pingInterval,
             _handshakeTimeout, _maxConnections, _logLevel, _echo, _secret, _allowedOrigin, _trustProxy,
         };
         Root.Subcommands.Add(new BenchCommandLine().Command);
@@ -87,6 +90,12 @@ internal sealed class RelayCommandLine
         long sendQueue = parsed.GetValue(_sendQueue);
         if (sendQueue < 1)
             return Fail("--send-queue must be at least 1", out error);
+        long sendQueueTotal = parsed.GetValue(_sendQueueTotal);
+        if (sendQueueTotal < sendQueue)
+            return Fail("--send-queue-total must be at least --send-queue", out error);
+        int sendTimeout = parsed.GetValue(_sendTimeout);
+        if (sendTimeout < 0)
+            return Fail("--send-timeout must be 0 or more", out error);
         int pingInterval = parsed.GetValue(_pingInterval);
         if (pingInterval < 0)
             return Fail("--ping-interval must be 0 or more", out error);
@@ -112,6 +121,8 @@ internal sealed class RelayCommandLine
             Static = parsed.GetValue(_static),
             MaxMessage = maxMessage,
             SendQueue = sendQueue,
+            SendQueueTotal = sendQueueTotal,
+            SendTimeout = sendTimeout,
             PingInterval = pingInterval,
             HandshakeTimeout = handshakeTimeout,
             MaxConnections = maxConnections,

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using RawRelay.Control;
+using RawRelay.Diagnostics;
 using RawRelay.Http;
 using RawRelay.Hub;
 using RawRelay.Transport;
@@ -9,8 +10,9 @@ using RawRelay.WebSockets;
 namespace RawRelay.Hosting;
 
 /// <summary>
-/// Owns one relay: binds the TCP and control listeners, runs their accept loops and the ping timer, and
-/// shuts everything down in the SPEC's order. Start it, then await <see cref="RunAsync"/>. Thread-safe.
+/// Owns one relay: binds the TCP and control listeners, runs their accept loops, the keepalive and the
+/// backlog watch, and shuts everything down in the SPEC's order. Start it, then await
+/// <see cref="RunAsync"/>. Thread-safe.
 /// </summary>
 internal sealed class RelayHost : IDisposable
 {
@@ -18,8 +20,9 @@ internal sealed class RelayHost : IDisposable
     private readonly RelayLog _log;
     private readonly Listener _http;
     private readonly Listener _control;
-    private readonly ConnectionSettings _settings;
+    private readonly ConnectionContext _context;
     private readonly Relay _relay;
+    private readonly ControlInputBudget _controlBudget;
     private readonly StaticFiles? _staticFiles;
     private bool _controlFileOwned = true;
 
@@ -33,16 +36,16 @@ internal sealed class RelayHost : IDisposable
         var registry = new ConnectionRegistry();
         var stats = new RelayStats();
         _relay = new Relay(registry, stats);
-        _settings = new ConnectionSettings
+        _context = new ConnectionContext(new ConnectionOptions
         {
             MaxMessage = options.MaxMessage,
             SendQueueLimit = options.SendQueue,
+            SendQueueTotal = options.SendQueueTotal,
+            SendTimeout = TimeSpan.FromSeconds(options.SendTimeout),
             Echo = options.Echo,
-            Registry = registry,
-            Stats = stats,
-            Log = log,
             CloseTimeout = options.CloseTimeout,
-        };
+        }, registry, stats, log);
+        _controlBudget = new ControlInputBudget(ControlInputLimit(options.MaxMessage));
     }
 
     /// <summary>The bound TCP endpoint (the real port when <c>--port 0</c> was asked for).</summary>
@@ -50,7 +53,12 @@ internal sealed class RelayHost : IDisposable
 
     public string ControlPath => _options.Control;
 
-    internal ConnectionRegistry Registry => _settings.Registry;
+    internal ConnectionRegistry Registry => _context.Registry;
+
+    internal ConnectionContext Context => _context;
+
+    /// <summary>What all control connections may hold of unfinished input beyond their own 64 KiB: 64 MiB, or four largest payloads.</summary>
+    public static long ControlInputLimit(long maxMessage) => Math.Max(64L * 1024 * 1024, 4 * (maxMessage + 256));
 
     /// <summary>Binds both listeners; a <see cref="StartupException"/> says why it cannot.</summary>
     public static RelayHost Start(RelayOptions options, RelayLog log)
@@ -84,16 +92,26 @@ internal sealed class RelayHost : IDisposable
             (_staticFiles is null ? "" : $", static files from {Path.GetFullPath(_options.Static!)}"));
         var policy = new HandshakePolicy(_options.AllowedOrigins, _options.Secret,
             () => DateTimeOffset.UtcNow.ToUnixTimeSeconds());
-        var handler = new HttpConnectionHandler(_options, _settings, policy, _staticFiles, stop);
+        var httpOptions = new HttpOptions
+        {
+            Path = _options.Path,
+            HandshakeTimeout = _options.HandshakeTimeout,
+            MaxConnections = _options.MaxConnections,
+            TrustProxy = _options.TrustProxy,
+        };
+        var handler = new HttpConnectionHandler(httpOptions, _context, policy, _staticFiles, stop);
         Task httpLoop = _http.AcceptLoopAsync(handler.HandleAsync, stop);
         Task controlLoop = _control.AcceptLoopAsync(socket => ServeControlAsync(socket, stop), stop);
-        Task pings = PingLoopAsync(stop);
-        using var trimmer = new MemoryTrimmer(_settings.Live, _settings.Stats, _log, TimeSpan.FromMilliseconds(500));
+        Task pings = _options.PingInterval > 0
+            ? _context.Keepalive.RunAsync(_context.Live, TimeSpan.FromSeconds(_options.PingInterval), stop)
+            : Task.CompletedTask;
+        Task backlogs = BacklogWatch.RunAsync(_context, stop);
+        using var trimmer = new MemoryTrimmer(_context.Live, _context.Stats, _log, TimeSpan.FromMilliseconds(500));
 
-        await Task.WhenAll(httpLoop, controlLoop, pings).ConfigureAwait(false);
+        await Task.WhenAll(httpLoop, controlLoop, pings, backlogs).ConfigureAwait(false);
         // SPEC order: stop accepting, close 1001 to every client and wait for them (at most the shutdown
         // timeout), then remove the control socket file.
-        _log.Info($"shutting down: closing {_settings.Live.Count} connection(s)");
+        _log.Info($"shutting down: closing {_context.Live.Count} connection(s)");
         _http.Dispose();
         _control.Dispose();
         await CloseAllAsync().ConfigureAwait(false);
@@ -105,40 +123,26 @@ internal sealed class RelayHost : IDisposable
     private async Task ServeControlAsync(Socket socket, CancellationToken stop)
     {
         _log.Debug("control connection opened");
-        await new ControlConnection(socket, _relay, _options.MaxMessage, _log).RunAsync(stop).ConfigureAwait(false);
+        var connection = new ControlConnection(socket, new ControlDispatcher(_relay), _options.MaxMessage, _controlBudget, _log);
+        await connection.RunAsync(stop).ConfigureAwait(false);
         _log.Debug("control connection closed");
-    }
-
-    private async Task PingLoopAsync(CancellationToken stop)
-    {
-        if (_options.PingInterval <= 0)
-            return;
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(_options.PingInterval));
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
-            {
-                foreach (IRelayConnection connection in _settings.Registry.Snapshot())
-                    ((WebSocketConnection)connection).Ping();
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Shutting down.
-        }
     }
 
     private async Task CloseAllAsync()
     {
-        foreach (IRelayConnection connection in _settings.Registry.Snapshot())
-            ((WebSocketConnection)connection).Shutdown(EndReason.ServerShutdown, CloseCode.GoingAway, "server shutdown");
+        using (SendScheduler.Cork())
+        {
+            foreach (WebSocketConnection connection in _context.Live.Snapshot())
+                connection.Shutdown(EndReason.ServerShutdown, CloseCode.GoingAway, "server shutdown");
+        }
+
         try
         {
-            await _settings.Live.WhenNone().WaitAsync(_settings.ShutdownCloseTimeout).ConfigureAwait(false);
+            await _context.Live.WhenNone().WaitAsync(_context.Options.ShutdownCloseTimeout).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
-            _log.Warn($"{_settings.Live.Count} connection(s) did not finish closing in time");
+            _log.Warn($"{_context.Live.Count} connection(s) did not finish closing in time");
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Net;
+using RawRelay.Diagnostics;
 
 namespace RawRelay.Hosting;
 
@@ -16,6 +17,8 @@ internal sealed record RelayOptions
     public string? Static { get; init; }
     public long MaxMessage { get; init; } = 1024 * 1024;
     public long SendQueue { get; init; } = 1024 * 1024;
+    public long SendQueueTotal { get; init; } = 256L * 1024 * 1024;
+    public int SendTimeout { get; init; } = 30;
     public int PingInterval { get; init; } = 30;
     public int HandshakeTimeout { get; init; } = 10;
     public int MaxConnections { get; init; } = 100_000;

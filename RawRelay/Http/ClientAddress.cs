@@ -1,30 +1,27 @@
 using System.Net;
 
-namespace RawRelay.Hosting;
+namespace RawRelay.Http;
 
-/// <summary>Formats client addresses as LIST shows them. Pure; thread-safe (static).</summary>
+/// <summary>The browser's address behind a proxy, from X-Forwarded-For. Pure; thread-safe (static).</summary>
 internal static class ClientAddress
 {
-    /// <summary><c>1.2.3.4:port</c> for IPv4 (also IPv4-mapped IPv6), <c>[::1]:port</c> for IPv6.</summary>
-    public static string Format(IPAddress address, int port)
-    {
-        if (address.IsIPv4MappedToIPv6)
-            address = address.MapToIPv4();
-        return address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
-            ? $"[{address}]:{port}"
-            : $"{address}:{port}";
-    }
-
     /// <summary>
-    /// The browser's address behind a proxy: the last entry of X-Forwarded-For, which the proxy that
-    /// connected to us appended (entries before it are whatever the client claimed). Null when absent
-    /// or not an address.
+    /// The last entry of X-Forwarded-For over all of its header lines, which the proxy that connected to us
+    /// appended (entries before it are whatever the client claimed; RFC 9110 §5.3 makes several lines one
+    /// comma-separated list). Null when absent or not an address.
     /// </summary>
-    public static IPAddress? FromForwardedFor(string? header)
+    public static IPAddress? FromForwardedFor(RequestHead head)
     {
-        if (string.IsNullOrWhiteSpace(header))
+        string? last = null;
+        foreach (KeyValuePair<string, string> header in head.Headers)
+        {
+            if (header.Key.Equals("X-Forwarded-For", StringComparison.OrdinalIgnoreCase) && !string.IsNullOrWhiteSpace(header.Value))
+                last = header.Value;
+        }
+
+        if (last is null)
             return null;
-        string last = header[(header.LastIndexOf(',') + 1)..].Trim();
-        return IPAddress.TryParse(last, out IPAddress? address) ? address : null;
+        string entry = last[(last.LastIndexOf(',') + 1)..].Trim();
+        return IPAddress.TryParse(entry, out IPAddress? address) ? address : null;
     }
 }

@@ -1,11 +1,11 @@
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
-using RawRelay.Http;
+using RawRelay.Diagnostics;
 using RawRelay.Transport;
 using RawRelay.WebSockets;
 
-namespace RawRelay.Hosting;
+namespace RawRelay.Http;
 
 /// <summary>
 /// Serves one accepted TCP connection until its upgrade: reads the request head (8 KiB, within
@@ -20,17 +20,17 @@ internal sealed class HttpConnectionHandler
     /// <summary>How long a client may take to read a refusal or a static file.</summary>
     private static readonly TimeSpan ResponseTimeout = TimeSpan.FromSeconds(10);
 
-    private readonly RelayOptions _options;
-    private readonly ConnectionSettings _settings;
+    private readonly HttpOptions _options;
+    private readonly ConnectionContext _context;
     private readonly HandshakePolicy _policy;
     private readonly StaticFiles? _staticFiles;
     private readonly CancellationToken _stopping;
 
-    public HttpConnectionHandler(RelayOptions options, ConnectionSettings settings, HandshakePolicy policy,
+    public HttpConnectionHandler(HttpOptions options, ConnectionContext context, HandshakePolicy policy,
         StaticFiles? staticFiles, CancellationToken stopping)
     {
         _options = options;
-        _settings = settings;
+        _context = context;
         _policy = policy;
         _staticFiles = staticFiles;
         _stopping = stopping;
@@ -58,7 +58,7 @@ internal sealed class HttpConnectionHandler
         }
         catch (Exception e)
         {
-            _settings.Log.Error("handshake failed unexpectedly", e);
+            _context.Log.Error("handshake failed unexpectedly", e);
             socket.Dispose();
         }
     }
@@ -103,21 +103,21 @@ internal sealed class HttpConnectionHandler
                 return null;
             }
 
-            IPAddress? forwardedFor = _options.TrustProxy ? ClientAddress.FromForwardedFor(head["X-Forwarded-For"]) : null;
+            IPAddress? forwardedFor = _options.TrustProxy ? ClientAddress.FromForwardedFor(head) : null;
             var connection = new WebSocketConnection(socket, decision.Id, (IPEndPoint)socket.RemoteEndPoint!, forwardedFor,
-                _settings.Registry.NextSequence(), _settings);
+                _context.Registry.NextSequence(), _context);
             // The 101 is queued first, its flush held by the connection: a message sent to the id the moment
             // it is registered queues behind the 101 instead of overtaking it.
             connection.QueueResponse(HttpResponses.SwitchingProtocols(decision.Key));
-            if (!_settings.Registry.TryAdd(connection, _options.MaxConnections))
+            if (!_context.Registry.TryAdd(connection, _options.MaxConnections))
             {
                 await RefuseAsync(socket, 503, "too many connections").ConfigureAwait(false);
                 return null;
             }
 
-            _settings.Stats.ConnectionOpened();
-            if (_settings.Log.IsEnabled(LogLevel.Info))
-                _settings.Log.Info($"open {connection.Id} {connection.RemoteAddress}");
+            _context.Stats.ConnectionOpened();
+            if (_context.Log.IsEnabled(LogLevel.Info))
+                _context.Log.Info($"open {connection.Id} {connection.RemoteAddress}");
             byte[] received = System.Buffers.BuffersExtensions.ToArray(reader.Buffered);   // the pipe is completed below
             _ = connection.RunAsync(received);
             if (_stopping.IsCancellationRequested)

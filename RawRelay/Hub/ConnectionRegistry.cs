@@ -3,81 +3,62 @@ using System.Collections.Concurrent;
 namespace RawRelay.Hub;
 
 /// <summary>
-/// Tracks open connections by id (several may share one) and in order of registration. It only tracks:
-/// fan-out lives in <see cref="Relay"/>. Thread-safe: lookups are lock-free; adds and removes take a
-/// short lock and replace the per-id array, so a lookup always sees a consistent set.
+/// Tracks the listed connections: all of them (<see cref="All"/>, BROADCAST's stream) and each id's
+/// (several may share one). It only tracks: fan-out is the streams' and <see cref="Relay"/>'s. Adding
+/// and removing cost O(1) whatever the number of connections per id; only LIST sorts, by sequence.
+/// Thread-safe: lookups by id are lock-free; each stream has its own lock.
 /// </summary>
 internal sealed class ConnectionRegistry
 {
-    private readonly ConcurrentDictionary<string, IRelayConnection[]> _byId = new(StringComparer.Ordinal);
-    private readonly Lock _gate = new();
+    private readonly ConcurrentDictionary<string, IdStream> _ids = new(StringComparer.Ordinal);
     private long _nextSequence;
-    private int _count;
-    private long _version;
-    private ListSnapshot _snapshot = new(0, []);
 
-    public int Count => Volatile.Read(ref _count);
+    public AllStream All { get; } = new();
+
+    public int Count => All.Count;
 
     /// <summary>The next sequence number for a connection about to be registered.</summary>
     public long NextSequence() => Interlocked.Increment(ref _nextSequence);
 
-    /// <summary>Adds a connection unless <paramref name="limit"/> connections are already registered.</summary>
+    /// <summary>
+    /// Lists a connection unless <paramref name="limit"/> are listed already. A connection removed while
+    /// this runs (shutdown's close of all) ends up not listed.
+    /// </summary>
     public bool TryAdd(IRelayConnection connection, int limit)
     {
-        lock (_gate)
+        if (!All.Add(connection, limit))
+            return false;
+        while (!_ids.GetOrAdd(connection.Id, static (id, map) => new IdStream(id, map), _ids).Add(connection))
         {
-            if (_count >= limit)
-                return false;
-            _byId[connection.Id] = _byId.TryGetValue(connection.Id, out IRelayConnection[]? existing)
-                ? [.. existing, connection]
-                : [connection];
-            _count++;
-            _version++;
-            return true;
+            // That id's stream was retired by its last leaver a moment ago: ask the map again.
         }
+
+        if (Interlocked.CompareExchange(ref connection.Slots.State, HubSlots.Listed, HubSlots.New) != HubSlots.New)
+            Unlist(connection);                 // removed while being added
+        return true;
     }
 
-    /// <summary>Removes a connection; safe to call more than once.</summary>
+    /// <summary>Removes a connection; safe to call more than once, and before or while it is added.</summary>
     public void Remove(IRelayConnection connection)
     {
-        lock (_gate)
-        {
-            if (!_byId.TryGetValue(connection.Id, out IRelayConnection[]? existing) || Array.IndexOf(existing, connection) < 0)
-                return;
-            if (existing.Length == 1)
-                _byId.TryRemove(connection.Id, out _);
-            else
-                _byId[connection.Id] = Array.FindAll(existing, c => c != connection);
-            _count--;
-            _version++;
-        }
+        if (Interlocked.Exchange(ref connection.Slots.State, HubSlots.Removed) == HubSlots.Listed)
+            Unlist(connection);                 // from New, the adder unlists it; from Removed, it is gone
     }
 
-    /// <summary>The connections with this id, oldest first; empty when none.</summary>
-    public IRelayConnection[] Find(string id) =>
-        _byId.TryGetValue(id, out IRelayConnection[]? connections) ? connections : [];
+    /// <summary>The id's stream, or null when the id has no connection.</summary>
+    public IdStream? Find(string id) => _ids.TryGetValue(id, out IdStream? stream) ? stream : null;
 
-    /// <summary>Every connection, oldest first, as of a moment; cached until the next add or remove.</summary>
-    public IRelayConnection[] Snapshot()
+    /// <summary>Every listed connection that is not closing, oldest first (for LIST: only it needs the order).</summary>
+    public IRelayConnection[] ListOldestFirst()
     {
-        ListSnapshot snapshot = Volatile.Read(ref _snapshot);
-        if (snapshot.Version == Interlocked.Read(ref _version))
-            return snapshot.Connections;
-        lock (_gate)
-        {
-            var all = new IRelayConnection[_count];
-            int filled = 0;
-            foreach (IRelayConnection[] sameId in _byId.Values)
-            {
-                sameId.CopyTo(all, filled);
-                filled += sameId.Length;
-            }
-
-            Array.Sort(all, (a, b) => a.Sequence.CompareTo(b.Sequence));
-            Volatile.Write(ref _snapshot, new ListSnapshot(_version, all));
-            return all;
-        }
+        IRelayConnection[] all = Array.FindAll(All.Snapshot(), static c => !c.IsClosing);
+        Array.Sort(all, static (a, b) => a.Sequence.CompareTo(b.Sequence));
+        return all;
     }
 
-    private sealed record ListSnapshot(long Version, IRelayConnection[] Connections);
+    private void Unlist(IRelayConnection connection)
+    {
+        All.Remove(connection);
+        Find(connection.Id)?.Remove(connection);
+    }
 }

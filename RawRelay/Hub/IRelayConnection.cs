@@ -1,28 +1,25 @@
-using RawRelay.WebSockets;
-
 namespace RawRelay.Hub;
 
-/// <summary>What <see cref="TryEnqueue"/> did with a frame.</summary>
-internal enum EnqueueResult
+/// <summary>What a connection did with a message handed to it.</summary>
+internal enum DeliveryResult
 {
-    /// <summary>Queued; a flush already under way will send it.</summary>
+    /// <summary>Queued; the connection's own writer sends it.</summary>
     Queued,
 
     /// <summary>
-    /// Queued; the caller already owns the flush, and the queue now holds half of <c>--send-queue</c> or
-    /// more: flush now rather than at the end of the batch, so that batching alone never makes a client
-    /// look slow.
+    /// Not queued: this message would have taken the connection over its send-queue bound, so it is cut
+    /// off as a slow client (it still counts in the command's <c>OK &lt;n&gt;</c>, as the SPEC says).
     /// </summary>
-    QueuedHalfFull,
+    CutOff,
 
-    /// <summary>Queued, and the caller now owns the flush: call <see cref="IRelayConnection.Flush"/> with the same owner.</summary>
-    QueuedNeedsFlush,
-
-    /// <summary>Not queued: the connection is closing, or was cut off as a slow client just now.</summary>
+    /// <summary>Not queued and not counted: the connection was already closing.</summary>
     Dropped,
 }
 
-/// <summary>A WebSocket connection as the hub sees it. Implementations are thread-safe.</summary>
+/// <summary>
+/// A client connection as the hub sees it: who it is, and a way to hand it messages and to close it. The
+/// hub never sees how or when bytes reach the socket. Implementations are thread-safe.
+/// </summary>
 internal interface IRelayConnection
 {
     string Id { get; }
@@ -33,18 +30,15 @@ internal interface IRelayConnection
     /// <summary>The client's address as LIST shows it: <c>1.2.3.4:port</c> or <c>[::1]:port</c>.</summary>
     string RemoteAddress { get; }
 
-    /// <summary>
-    /// Queues a whole frame without waiting; the bytes must not change afterwards. When nobody owns the
-    /// connection's flush, <paramref name="owner"/> (any object that stands for the caller) gets it.
-    /// </summary>
-    EnqueueResult TryEnqueue(ReadOnlyMemory<byte> frame, object owner);
+    /// <summary>True once the connection has started to close: it takes no more messages.</summary>
+    bool IsClosing { get; }
 
-    /// <summary>
-    /// Sends what is queued without waiting for a slow peer, if <paramref name="owner"/> owns the flush;
-    /// otherwise does nothing (whoever owns it will send), so it is safe to call more than once.
-    /// </summary>
-    void Flush(object owner);
+    /// <summary>The hub's bookkeeping of where this connection is listed; only the hub touches it, under its locks.</summary>
+    ref HubSlots Slots { get; }
 
-    /// <summary>Starts the closing handshake with this code and reason.</summary>
-    void Close(CloseCode code, string reason);
+    /// <summary>Queues the message in this connection's dialect without waiting.</summary>
+    DeliveryResult Deliver(Message message);
+
+    /// <summary>Starts the closing handshake with this close code (RFC 6455 §7.4) and reason.</summary>
+    void Close(int code, string reason);
 }

@@ -1,55 +1,48 @@
-using RawRelay.WebSockets;
-
 namespace RawRelay.Hub;
 
 /// <summary>
-/// Fans messages out to connections: each message is framed once and the same bytes go to every queue.
-/// Never waits for a client. Thread-safe: any number of control connections may call it at once, each
-/// with its own <see cref="FrameArena"/> and <see cref="FlushBatch"/>.
+/// The hub's commands: send to an id, broadcast, close an id's connections. A message is handed to each
+/// connection of its stream, which frames it in its dialect (once per dialect) and queues it without
+/// waiting; the relay never sees how bytes reach a socket. Thread-safe: any number of callers at once.
 /// </summary>
 internal sealed class Relay
 {
-    private readonly ConnectionRegistry _registry;
-    private readonly RelayStats _stats;
-
     public Relay(ConnectionRegistry registry, RelayStats stats)
     {
-        _registry = registry;
-        _stats = stats;
+        Registry = registry;
+        Stats = stats;
     }
 
-    public ConnectionRegistry Registry => _registry;
+    public ConnectionRegistry Registry { get; }
 
-    public RelayStats Stats => _stats;
+    public RelayStats Stats { get; }
 
-    /// <summary>Queues one frame for every connection with <paramref name="id"/>; returns how many.</summary>
-    public int Send(string id, Opcode opcode, ReadOnlySpan<byte> payload, FrameArena arena, FlushBatch batch)
-    {
-        IRelayConnection[] targets = _registry.Find(id);
-        return FanOut(targets, opcode, payload, arena, batch);
-    }
+    /// <summary>Hands the message to every connection with <paramref name="id"/>; returns how many count.</summary>
+    public int Send(string id, Message message) => Count(Registry.Find(id)?.Publish(message) ?? default);
 
-    /// <summary>Queues one frame for every connection; returns how many.</summary>
-    public int Broadcast(Opcode opcode, ReadOnlySpan<byte> payload, FrameArena arena, FlushBatch batch) =>
-        FanOut(_registry.Snapshot(), opcode, payload, arena, batch);
+    /// <summary>Hands the message to every connection; returns how many count.</summary>
+    public int Broadcast(Message message) => Count(Registry.All.Publish(message));
 
     /// <summary>Starts the closing handshake on every connection with <paramref name="id"/>.</summary>
-    public int Close(string id, CloseCode code, string reason)
+    public int Close(string id, int code, string reason)
     {
-        IRelayConnection[] targets = _registry.Find(id);
-        foreach (IRelayConnection connection in targets)
+        if (Registry.Find(id) is not { } stream)
+            return 0;
+        int closed = 0;
+        foreach (IRelayConnection connection in stream.Snapshot())    // closing leaves the stream: not under its lock
+        {
+            if (connection.IsClosing)
+                continue;
             connection.Close(code, reason);
-        return targets.Length;
+            closed++;
+        }
+
+        return closed;
     }
 
-    private int FanOut(IRelayConnection[] targets, Opcode opcode, ReadOnlySpan<byte> payload, FrameArena arena, FlushBatch batch)
+    private int Count(FanOut fanOut)
     {
-        if (targets.Length == 0)
-            return 0;
-        ReadOnlyMemory<byte> frame = arena.Frame(opcode, payload);
-        foreach (IRelayConnection connection in targets)
-            batch.Enqueue(connection, frame);
-        _stats.MessagesSent(targets.Length);
-        return targets.Length;
+        Stats.MessagesSent(fanOut.Queued);
+        return fanOut.Counted;
     }
 }

@@ -12,6 +12,7 @@ internal sealed class RelayStats
     private long _bytesOut;
     private long _bytesIn;
     private long _slowClientsDropped;
+    private long _pingTimeouts;
 
     public long ConnectionsTotal => Interlocked.Read(ref _connectionsTotal);
     public long MessagesOut => Interlocked.Read(ref _messagesOut);
@@ -19,6 +20,7 @@ internal sealed class RelayStats
     public long BytesOut => Interlocked.Read(ref _bytesOut);
     public long BytesIn => Interlocked.Read(ref _bytesIn);
     public long SlowClientsDropped => Interlocked.Read(ref _slowClientsDropped);
+    public long PingTimeouts => Interlocked.Read(ref _pingTimeouts);
     public long UptimeSeconds => (long)Stopwatch.GetElapsedTime(_startTimestamp).TotalSeconds;
 
     public void ConnectionOpened() => Interlocked.Increment(ref _connectionsTotal);
@@ -28,4 +30,5 @@ internal sealed class RelayStats
 
     public void BytesSent(long bytes) => Interlocked.Add(ref _bytesOut, bytes);
     public void SlowClientDropped() => Interlocked.Increment(ref _slowClientsDropped);
+    public void PingTimedOut() => Interlocked.Increment(ref _pingTimeouts);
 }

@@ -25,6 +25,7 @@ internal sealed class LineReader
     private bool _holdingBuffer;
     private bool _completed;
     private bool _skipping;
+    private long _knownWithoutLf;           // bytes at the front of _buffer already searched for a LF
 
     public LineReader(PipeReader input, int maxLineBytes)
     {
@@ -56,7 +57,7 @@ internal sealed class LineReader
                 _skipping = false;
             }
 
-            LineStatus status = LineSplitter.TryTake(ref _buffer, _maxLineBytes, out ReadOnlySequence<byte> line);
+            LineStatus status = LineSplitter.TryTake(ref _buffer, _maxLineBytes, out ReadOnlySequence<byte> line, ref _knownWithoutLf);
             if (status != LineStatus.NeedMoreData)
             {
                 _skipping = status == LineStatus.TooLongUnterminated;
@@ -69,6 +70,7 @@ internal sealed class LineReader
                 // The stream ended in the middle of a line: it is the last line.
                 line = _buffer;
                 _buffer = _buffer.Slice(_buffer.End);
+                _knownWithoutLf = 0;
                 read = new LineRead(line.Length > _maxLineBytes ? LineStatus.TooLong : LineStatus.Line, line);
                 return true;
             }
@@ -90,6 +92,21 @@ internal sealed class LineReader
         }
     }
 
+    /// <summary>Takes the next <paramref name="count"/> bytes verbatim if they are buffered, without waiting.</summary>
+    public bool TryReadExactly(long count, out ReadOnlySequence<byte> bytes)
+    {
+        if (!_holdingBuffer || _buffer.Length < count)
+        {
+            bytes = default;
+            return false;
+        }
+
+        bytes = _buffer.Slice(0, count);
+        _buffer = _buffer.Slice(count);
+        _knownWithoutLf = 0;
+        return true;
+    }
+
     /// <summary>
     /// Takes the next <paramref name="count"/> bytes verbatim, waiting for them if needed; null when the
     /// stream ends first (what was there is dropped).
@@ -98,12 +115,8 @@ internal sealed class LineReader
     {
         while (true)
         {
-            if (_holdingBuffer && _buffer.Length >= count)
-            {
-                ReadOnlySequence<byte> bytes = _buffer.Slice(0, count);
-                _buffer = _buffer.Slice(count);
+            if (TryReadExactly(count, out ReadOnlySequence<byte> bytes))
                 return bytes;
-            }
 
             if (_completed)
             {

@@ -24,20 +24,31 @@ internal static class LineSplitter
     /// <summary>
     /// Takes one line off the front of <paramref name="buffer"/>. The line excludes its LF and a CR just
     /// before it; a line may hold at most <paramref name="maxLineBytes"/> bytes without them.
+    /// <paramref name="knownWithoutLf"/> says how many bytes at the front are known to hold no LF (the
+    /// search starts after them), and is updated when no line is complete yet, so that a long line arriving
+    /// in many reads is scanned once.
     /// </summary>
-    public static LineStatus TryTake(ref ReadOnlySequence<byte> buffer, int maxLineBytes, out ReadOnlySequence<byte> line)
+    public static LineStatus TryTake(ref ReadOnlySequence<byte> buffer, int maxLineBytes, out ReadOnlySequence<byte> line,
+        ref long knownWithoutLf)
     {
         line = default;
-        SequencePosition? lf = buffer.PositionOf((byte)'\n');
+        long from = Math.Min(knownWithoutLf, buffer.Length);
+        SequencePosition? lf = buffer.Slice(from).PositionOf((byte)'\n');
         if (lf is null)
         {
             // A CR may still be dropped once the LF arrives, so allow for it before giving up.
             if (buffer.Length <= maxLineBytes + 1)
+            {
+                knownWithoutLf = buffer.Length;
                 return LineStatus.NeedMoreData;
+            }
+
+            knownWithoutLf = 0;
             buffer = buffer.Slice(buffer.End);
             return LineStatus.TooLongUnterminated;
         }
 
+        knownWithoutLf = 0;
         ReadOnlySequence<byte> raw = buffer.Slice(0, lf.Value);
         buffer = buffer.Slice(buffer.GetPosition(1, lf.Value));
         if (raw.Length > 0 && EndsWithCr(raw))
@@ -46,6 +57,13 @@ internal static class LineSplitter
             return LineStatus.TooLong;
         line = raw;
         return LineStatus.Line;
+    }
+
+    /// <summary>As <see cref="TryTake(ref ReadOnlySequence{byte}, int, out ReadOnlySequence{byte}, ref long)"/>, searching from the front.</summary>
+    public static LineStatus TryTake(ref ReadOnlySequence<byte> buffer, int maxLineBytes, out ReadOnlySequence<byte> line)
+    {
+        long none = 0;
+        return TryTake(ref buffer, maxLineBytes, out line, ref none);
     }
 
     /// <summary>Drops bytes up to and including the next LF; false (all dropped) when there is none.</summary>

@@ -11,4 +11,7 @@ internal enum EndReason
     PingTimeout,
     ClosedByCommand,
     ServerShutdown,
+
+    /// <summary>A bug of ours (an unexpected exception), not the peer's doing: logged as an error, closed with 1011.</summary>
+    InternalError,
 }

@@ -1,18 +1,23 @@
-using RawRelay.WebSockets;
-
-namespace RawRelay.Hub;
+namespace RawRelay.WebSockets;
 
 /// <summary>
 /// Frames outgoing messages into large shared chunks so that small messages cost no allocation of their
-/// own; a chunk is freed by the GC once no queue refers to it. Bytes handed out never change. Not
-/// thread-safe: one per control connection.
+/// own; a chunk is freed by the GC once no queue refers to it (a backlogged queue keeps copies, not
+/// chunks). Bytes handed out never change. One arena per thread (<see cref="ForThisThread"/>), so it needs
+/// no lock and callers need not carry one.
 /// </summary>
 internal sealed class FrameArena
 {
     private const int ChunkSize = 64 * 1024;
     private const int MaxArenaFrame = 8 * 1024;
+
+    [ThreadStatic]
+    private static FrameArena? t_arena;
+
     private byte[] _chunk = [];
     private int _used;
+
+    public static FrameArena ForThisThread => t_arena ??= new FrameArena();
 
     /// <summary>A whole server frame holding <paramref name="payload"/>.</summary>
     public ReadOnlyMemory<byte> Frame(Opcode opcode, ReadOnlySpan<byte> payload)

@@ -1,14 +1,16 @@
+using RawRelay.Hub;
+
 namespace RawRelay.WebSockets;
 
 /// <summary>
-/// Counts connections from their upgrade until their socket is closed (longer than they are listed: a
-/// closing connection leaves the registry at once), so that shutdown can wait for the last close.
-/// Thread-safe.
+/// The connections whose socket is open, from their upgrade until it is closed (longer than they are
+/// listed: a closing connection leaves the registry at once): the keepalive pings them, the housekeeping
+/// checks their queues, and shutdown closes them and waits for the last. Thread-safe.
 /// </summary>
 internal sealed class LiveConnections
 {
     private readonly Lock _gate = new();
-    private int _count;
+    private MemberList<WebSocketConnection> _members;
     private long _churn;
     private TaskCompletionSource? _none;
 
@@ -17,26 +19,33 @@ internal sealed class LiveConnections
         get
         {
             lock (_gate)
-                return _count;
+                return _members.Count;
         }
     }
 
     /// <summary>How many connections have opened or closed so far.</summary>
     public long Churn => Interlocked.Read(ref _churn);
 
-    public void Opened()
+    public void Opened(WebSocketConnection connection)
     {
         Interlocked.Increment(ref _churn);
         lock (_gate)
-            _count++;
+            connection.LiveIndex = _members.Add(connection);
     }
 
-    public void Closed()
+    public void Closed(WebSocketConnection connection)
     {
         Interlocked.Increment(ref _churn);
         lock (_gate)
         {
-            if (--_count == 0 && _none is not null)
+            int index = connection.LiveIndex;
+            if (index < 0)
+                return;
+            WebSocketConnection? moved = _members.RemoveAt(index);
+            if (moved is not null)
+                moved.LiveIndex = index;
+            connection.LiveIndex = -1;
+            if (_members.Count == 0 && _none is not null)
             {
                 _none.TrySetResult();
                 _none = null;
@@ -44,12 +53,19 @@ internal sealed class LiveConnections
         }
     }
 
+    /// <summary>The live connections as of now.</summary>
+    public WebSocketConnection[] Snapshot()
+    {
+        lock (_gate)
+            return _members.ToArray();
+    }
+
     /// <summary>Completes once every connection is closed.</summary>
     public Task WhenNone()
     {
         lock (_gate)
         {
-            if (_count == 0)
+            if (_members.Count == 0)
                 return Task.CompletedTask;
             _none ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             return _none.Task;

@@ -1,26 +1,137 @@
 namespace RawRelay.WebSockets;
 
 /// <summary>
-/// A FIFO of whole frames waiting to be written, with their byte count. One frame waits in a field; more
-/// go into a ring that grows by doubling and is dropped once empty, so an idle connection holds no array
-/// and a lone message allocates nothing. A mutable struct embedded in its connection; the connection's
-/// lock guards it.
+/// The frames waiting to be written to one connection, and what they really cost in memory. A frame is
+/// normally queued by reference: the same bytes go to every connection of a fan-out, often a slice of a
+/// 64 KiB arena chunk, which is fine for the moment until the next write. A connection whose socket is
+/// full (a backlog) must not keep such chunks alive, so its queue holds private copies instead: every frame
+/// queued is appended to a private 16 KiB chunk (or an array of its own when larger), and
+/// <see cref="MakePrivate"/> copies out what was queued by reference. <see cref="Cost"/> counts the bytes
+/// queued, the unused rest of the open chunk and the ring of entries, so that a bound on it bounds what
+/// the queue keeps alive (to within one partly sent chunk). One frame waits in a field; more go into a
+/// ring that grows by doubling and is dropped once empty, so an idle connection holds no array. A mutable
+/// struct embedded in its connection; the connection's lock guards it.
 /// </summary>
 internal struct OutboundQueue
 {
+    public const int ChunkSize = 16 * 1024;
     private const int InitialRing = 4;
+    private const int EntrySize = 16;      // a ReadOnlyMemory<byte> in the ring
+
     private ReadOnlyMemory<byte> _single;
     private ReadOnlyMemory<byte>[]? _ring;
     private int _head;
+    private int _entries;
 
-    public int Count { get; private set; }
+    // The open private chunk: bytes [_tailStart, _tailUsed) are queued after every entry, the rest is free.
+    private byte[]? _tail;
+    private int _tailStart;
+    private int _tailUsed;
 
-    /// <summary>Bytes of all queued frames.</summary>
+    /// <summary>True when nothing is queued.</summary>
+    public readonly bool IsEmpty => _entries == 0 && _tailUsed == _tailStart;
+
+    /// <summary>Bytes of the frames queued.</summary>
     public long Bytes { get; private set; }
 
+    /// <summary>What the queue keeps alive: the frames, the free rest of its open chunk, its ring.</summary>
+    public readonly long Cost =>
+        Bytes + (_tail is null ? 0 : _tail.Length - _tailUsed) + (_ring?.Length ?? Math.Min(_entries, 1)) * EntrySize;
+
+    /// <summary>What queuing <paramref name="length"/> more bytes (as a copy or by reference) would add to <see cref="Cost"/> at most.</summary>
+    public readonly long CostOf(int length, bool copy)
+    {
+        if (copy && length <= ChunkSize && _tail is not null && _tail.Length - _tailUsed >= length)
+            return 0;                           // into the free rest of the open chunk, counted already
+        long entry = _ring is null ? (_entries == 0 ? EntrySize : InitialRing * EntrySize)
+            : _entries == _ring.Length ? _ring.Length * EntrySize : 0;   // the ring appears or doubles
+        return entry + (copy && length <= ChunkSize ? ChunkSize : length);
+    }
+
+    /// <summary>Queues a frame by reference; its bytes must never change.</summary>
     public void Enqueue(ReadOnlyMemory<byte> frame)
     {
-        if (Count == 0 && _ring is null)
+        SealTail();
+        Push(frame);
+        Bytes += frame.Length;
+    }
+
+    /// <summary>Queues a private copy of a frame.</summary>
+    public void EnqueueCopy(ReadOnlySpan<byte> frame)
+    {
+        if (frame.Length > ChunkSize)
+        {
+            SealTail();
+            Push(frame.ToArray());
+        }
+        else
+        {
+            if (_tail is null || _tail.Length - _tailUsed < frame.Length)
+            {
+                SealTail();
+                _tail = GC.AllocateUninitializedArray<byte>(ChunkSize);
+                _tailStart = _tailUsed = 0;
+            }
+
+            frame.CopyTo(_tail.AsSpan(_tailUsed));
+            _tailUsed += frame.Length;
+        }
+
+        Bytes += frame.Length;
+    }
+
+    /// <summary>Replaces every frame queued by reference with a private copy (a backlog begins).</summary>
+    public void MakePrivate()
+    {
+        SealTail();
+        int count = _entries;
+        ReadOnlyMemory<byte>[] frames = new ReadOnlyMemory<byte>[count];
+        for (int i = 0; i < count; i++)
+            frames[i] = Dequeue();
+        _tail = null;
+        _tailStart = _tailUsed = 0;
+        foreach (ReadOnlyMemory<byte> frame in frames)
+            EnqueueCopy(frame.Span);
+    }
+
+    /// <summary>
+    /// Takes the next bytes to write: one large frame as it is, or as many frames as fit copied into
+    /// <paramref name="gather"/> (one write for many frames; <paramref name="gathered"/> says which).
+    /// </summary>
+    public ReadOnlyMemory<byte> Take(byte[] gather, out bool gathered)
+    {
+        SealTail();
+        ReadOnlyMemory<byte> first = Peek();
+        gathered = first.Length <= gather.Length / 2;
+        if (!gathered)
+            return Dequeue();
+
+        int length = 0;
+        while (_entries > 0 && length + Peek().Length <= gather.Length)
+        {
+            ReadOnlyMemory<byte> frame = Dequeue();
+            frame.Span.CopyTo(gather.AsSpan(length));
+            length += frame.Length;
+        }
+
+        return gather.AsMemory(0, length);
+    }
+
+    /// <summary>Forgets every frame (the connection is gone).</summary>
+    public void Clear() => this = default;
+
+    /// <summary>The open chunk's queued bytes become an entry; later copies go on after them.</summary>
+    private void SealTail()
+    {
+        if (_tail is null || _tailUsed == _tailStart)
+            return;
+        Push(new ReadOnlyMemory<byte>(_tail, _tailStart, _tailUsed - _tailStart));
+        _tailStart = _tailUsed;
+    }
+
+    private void Push(ReadOnlyMemory<byte> frame)
+    {
+        if (_entries == 0 && _ring is null)
         {
             _single = frame;
         }
@@ -33,25 +144,24 @@ internal struct OutboundQueue
                 _single = default;
                 _head = 0;
             }
-            else if (Count == _ring.Length)
+            else if (_entries == _ring.Length)
             {
                 var grown = new ReadOnlyMemory<byte>[_ring.Length * 2];
-                for (int i = 0; i < Count; i++)
+                for (int i = 0; i < _entries; i++)
                     grown[i] = _ring[(_head + i) % _ring.Length];
                 _ring = grown;
                 _head = 0;
             }
 
-            _ring[(_head + Count) % _ring.Length] = frame;
+            _ring[(_head + _entries) % _ring.Length] = frame;
         }
 
-        Count++;
-        Bytes += frame.Length;
+        _entries++;
     }
 
-    public readonly ReadOnlyMemory<byte> Peek() => _ring is null ? _single : _ring[_head];
+    private readonly ReadOnlyMemory<byte> Peek() => _ring is null ? _single : _ring[_head];
 
-    public void Dequeue()
+    private ReadOnlyMemory<byte> Dequeue()
     {
         ReadOnlyMemory<byte> frame;
         if (_ring is null)
@@ -66,22 +176,16 @@ internal struct OutboundQueue
             _head = (_head + 1) % _ring.Length;
         }
 
-        Count--;
+        _entries--;
         Bytes -= frame.Length;
-        if (Count == 0)
+        if (_entries == 0)
         {
             _ring = null;
             _head = 0;
+            if (_tailUsed == _tailStart)
+                _tail = null;                   // all sent: the chunk is no longer the queue's
         }
-    }
 
-    /// <summary>Forgets every frame (the connection is gone).</summary>
-    public void Clear()
-    {
-        _single = default;
-        _ring = null;
-        _head = 0;
-        Count = 0;
-        Bytes = 0;
+        return frame;
     }
 }

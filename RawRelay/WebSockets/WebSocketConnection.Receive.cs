@@ -1,18 +1,22 @@
 using System.Buffers;
 using System.Net.Sockets;
-using RawRelay.Hosting;
-using RawRelay.Hub;
+using RawRelay.Diagnostics;
 
 namespace RawRelay.WebSockets;
 
 internal sealed partial class WebSocketConnection : IFrameHandler
 {
     private const int ReceiveBufferSize = 8 * 1024;
-    private static readonly byte[] PingFrame = FrameWriter.Frame(Opcode.Ping, "rawrelay"u8);
+
+    /// <summary>
+    /// Bytes a receive loop decodes before it lets others run. Its continuations run on the socket engine's
+    /// threads: a client whose bytes are always there (a flood of small frames, or of large messages) would
+    /// otherwise keep an engine thread, and every socket it serves, to itself.
+    /// </summary>
+    private const int YieldAfterBytes = 64 * 1024;
 
     private FrameDecoder _decoder;
-    private bool _awaitingPong;
-    private bool _flushAfterRead;
+    private int _bytesSinceWait;
     private byte[]? _echoMessage;
     private int _echoLength;
 
@@ -50,7 +54,7 @@ internal sealed partial class WebSocketConnection : IFrameHandler
                         buffer = null;
                     }
 
-                    await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
+                    await WaitAsync(_socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None)).ConfigureAwait(false);
                     buffer = ArrayPool<byte>.Shared.Rent(ReceiveBufferSize);
                     read = _socket.Receive(buffer, 0, buffer.Length, SocketFlags.None, out SocketError error);
                     if (error == SocketError.WouldBlock)
@@ -60,7 +64,7 @@ internal sealed partial class WebSocketConnection : IFrameHandler
                 }
                 else
                 {
-                    read = await _socket.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None).ConfigureAwait(false);
+                    read = await WaitAsync(_socket.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None)).ConfigureAwait(false);
                 }
 
                 if (read == 0)
@@ -73,12 +77,20 @@ internal sealed partial class WebSocketConnection : IFrameHandler
                     return;
                 }
 
-                _settings.Stats.BytesReceived(read);
+                _context.Stats.BytesReceived(read);
                 filled += read;
                 if (decoding)
                     decoding = Decode(buffer!, ref filled);
                 else
                     filled = 0;
+
+                _bytesSinceWait += read;
+                if (_bytesSinceWait >= YieldAfterBytes)
+                {
+                    // Fair share: off the engine thread, to the back of the pool's queue.
+                    _bytesSinceWait = 0;
+                    await Task.Yield();
+                }
             }
         }
         catch (Exception e)
@@ -96,18 +108,24 @@ internal sealed partial class WebSocketConnection : IFrameHandler
         }
     }
 
-    /// <summary>Decodes what is buffered and keeps the undecoded rest at the front. False once decoding ends.</summary>
+    /// <summary>A receive that really waits for the peer ends this loop's turn: the count of its work starts again.</summary>
+    private ValueTask<int> WaitAsync(ValueTask<int> receive)
+    {
+        if (!receive.IsCompleted)
+            _bytesSinceWait = 0;
+        return receive;
+    }
+
+    /// <summary>
+    /// Decodes what is buffered and keeps the undecoded rest at the front; what it queues (pongs, echoes)
+    /// goes out in one write after it. False once decoding ends.
+    /// </summary>
     private bool Decode(byte[] buffer, ref int filled)
     {
+        using SendScheduler.CorkScope cork = SendScheduler.Cork();
         DecodeStatus status = _decoder.Decode(buffer.AsSpan(0, filled), this, out int consumed);
         buffer.AsSpan(consumed, filled - consumed).CopyTo(buffer);
         filled -= consumed;
-        if (_flushAfterRead)
-        {
-            _flushAfterRead = false;
-            Flush(this);
-        }
-
         switch (status)
         {
             case DecodeStatus.CloseReceived:
@@ -123,37 +141,9 @@ internal sealed partial class WebSocketConnection : IFrameHandler
         }
     }
 
-    private void OnPeerClose(CloseCode code)
-    {
-        bool closeNow;
-        lock (this)
-        {
-            _peerClosed = true;
-            closeNow = _closeSent;
-        }
-
-        if (closeNow)
-            DisposeSocket();                    // the client answered our close: the handshake is done
-        else
-            Shutdown(EndReason.PeerClosed, code); // answer with the same code (RFC 6455 §5.5.1)
-    }
-
-    /// <summary>Sends a ping, or ends the connection when the last one went unanswered.</summary>
-    public void Ping()
-    {
-        if (Volatile.Read(ref _awaitingPong))
-        {
-            Shutdown(EndReason.PingTimeout, CloseCode.GoingAway, "ping timeout");
-            return;
-        }
-
-        Volatile.Write(ref _awaitingPong, true);
-        Send(PingFrame);
-    }
-
     void IFrameHandler.OnMessageData(ReadOnlySpan<byte> payload)
     {
-        if (!_settings.Echo)
+        if (!_context.Options.Echo)
             return;
         int needed = _echoLength + payload.Length;
         if (_echoMessage is null || _echoMessage.Length < needed)
@@ -174,12 +164,12 @@ internal sealed partial class WebSocketConnection : IFrameHandler
 
     void IFrameHandler.OnMessageEnd(Opcode opcode, long length)
     {
-        _settings.Stats.MessageReceived();
-        if (_settings.Log.IsEnabled(LogLevel.Debug))
-            _settings.Log.Debug($"message from {Id} {RemoteAddress}: {opcode.ToString().ToLowerInvariant()}, {length} bytes");
-        if (!_settings.Echo)
+        _context.Stats.MessageReceived();
+        if (_context.Log.IsEnabled(LogLevel.Debug))
+            _context.Log.Debug($"message from {Id} {RemoteAddress}: {opcode.ToString().ToLowerInvariant()}, {length} bytes");
+        if (!_context.Options.Echo)
             return;
-        QueueForThisRead(FrameWriter.Frame(opcode, _echoMessage.AsSpan(0, _echoLength)));
+        Enqueue(FrameArena.ForThisThread.Frame(opcode, _echoMessage.AsSpan(0, _echoLength)));
         _echoLength = 0;
         if (_echoMessage is not null)
         {
@@ -189,20 +179,7 @@ internal sealed partial class WebSocketConnection : IFrameHandler
         }
     }
 
-    void IFrameHandler.OnPing(ReadOnlySpan<byte> payload) => QueueForThisRead(FrameWriter.Frame(Opcode.Pong, payload));
+    void IFrameHandler.OnPing(ReadOnlySpan<byte> payload) => Enqueue(FrameArena.ForThisThread.Frame(Opcode.Pong, payload));
 
-    void IFrameHandler.OnPong(ReadOnlySpan<byte> payload) => Volatile.Write(ref _awaitingPong, false);
-
-    /// <summary>Queues a frame; the flush comes once the bytes of this read are decoded.</summary>
-    private void QueueForThisRead(byte[] frame)
-    {
-        if (TryEnqueue(frame, this) == EnqueueResult.QueuedNeedsFlush)
-            _flushAfterRead = true;
-    }
-
-    private void Send(byte[] frame)
-    {
-        if (TryEnqueue(frame, this) == EnqueueResult.QueuedNeedsFlush)
-            Flush(this);
-    }
+    void IFrameHandler.OnPong(ReadOnlySpan<byte> payload) => OnPong(payload);
 }

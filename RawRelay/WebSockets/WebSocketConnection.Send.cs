@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net.Sockets;
 using RawRelay.Hub;
 
@@ -8,102 +7,167 @@ internal sealed partial class WebSocketConnection
 {
     private const int GatherSize = 64 * 1024;
 
-    /// <summary>Per-thread buffer in which a flush gathers queued frames into one write.</summary>
+    /// <summary>Per-thread buffer in which a drain gathers queued frames into one write.</summary>
     [ThreadStatic]
     private static byte[]? t_gather;
 
-    // The queue and the flags below are guarded by lock (this): the connection is internal, nothing else
-    // locks it, and a monitor on the object itself costs no extra allocation per connection.
+    // Guarded by lock (this): the connection is internal, nothing else locks it, and a monitor on the
+    // object itself costs no extra allocation per connection.
     private OutboundQueue _queue;
-    private long _inFlightBytes;
+    private WriterState _writer = WriterState.Held;
+    private long _inFlight;                 // bytes taken from the queue and not yet accepted by the kernel
+    private long _backlogSince;             // Environment.TickCount64 when the backlog began; 0 while none
+    private long _reserved;                 // this connection's share of the relay-wide SendMemory
+    private bool _cutOff;
+    private CutOffCause _cutOffCause;
+    private bool _sendFailed;
 
-    /// <summary>
-    /// Who may write the queue to the socket now: null when nobody is flushing; the caller whose
-    /// <see cref="TryEnqueue"/> got <see cref="EnqueueResult.QueuedNeedsFlush"/> (a control connection's
-    /// batch, or this connection itself for the 101, pongs, pings and closes); <see cref="WritingOwner"/> while
-    /// a <see cref="Flush"/> writes; or <see cref="AsyncSendOwner"/> while an asynchronous write finishes.
-    /// Only the owner's <see cref="Flush"/> writes, and it swaps the token for <see cref="WritingOwner"/>
-    /// first, so writes never interleave even when an owner asks twice.
-    /// </summary>
-    private object? _flushOwner;
-
-    /// <summary>The owner of the flush while a write the kernel could not take at once finishes.</summary>
-    private static readonly object AsyncSendOwner = new();
-
-    /// <summary>The owner of the flush while one thread writes: a second caller with the old token finds it taken.</summary>
-    private static readonly object WritingOwner = new();
-    private bool _closeQueued;
-    private bool _closeSent;
-    private bool _peerClosed;
-    private TaskCompletionSource? _closeSentSignal;
-
-    /// <summary>
-    /// Queues a frame without waiting; <paramref name="owner"/> gets the flush when nobody has it. Past
-    /// <c>--send-queue</c> bytes (queued plus being written) the client is cut off as slow: the frame is
-    /// dropped and a close 1008 follows what is queued.
-    /// </summary>
-    public EnqueueResult TryEnqueue(ReadOnlyMemory<byte> frame, object owner)
+    /// <summary>Why a client was cut off as slow, for its log line.</summary>
+    private enum CutOffCause : byte
     {
+        QueueFull,
+        AllQueuesFull,
+        NotDraining,
+    }
+
+    /// <summary>The writer's state: only <see cref="Drain"/> moves it out of Scheduled.</summary>
+    private enum WriterState : byte
+    {
+        /// <summary>Before <see cref="RunAsync"/>: frames queue behind the 101, nobody writes.</summary>
+        Held,
+
+        /// <summary>Nothing queued, nobody writing.</summary>
+        Idle,
+
+        /// <summary>Frames queued; a drain is due (in a cork's round, or on the pool).</summary>
+        Scheduled,
+
+        /// <summary>A thread is in <see cref="Drain"/>.</summary>
+        Writing,
+
+        /// <summary>An asynchronous write is under way; when it finishes the drain goes on.</summary>
+        Sending,
+    }
+
+    public DeliveryResult Deliver(Message message) =>
+        IsClosing ? DeliveryResult.Dropped : Enqueue(message.FrameFor(_dialect));
+
+    /// <summary>
+    /// Queues a frame without waiting, and schedules the writer when it was idle. Past <c>--send-queue</c>
+    /// (what the queue keeps alive, plus a write under way), or past <c>--send-queue-total</c> for a
+    /// backlogged queue, the client is cut off as slow: the frame is dropped, nothing more is queued, and the
+    /// teardown (close 1008 after what is queued) runs once no stream's lock is held. Pongs and pings count
+    /// like messages.
+    /// </summary>
+    private DeliveryResult Enqueue(ReadOnlyMemory<byte> frame)
+    {
+        bool schedule, drainEarly, cut = false;
         lock (this)
         {
-            if (_closeQueued || IsDisposed)
-                return EnqueueResult.Dropped;
-            // A frame into an empty queue always goes: a message of --max-message plus its header is
-            // larger than a --send-queue of the same size, yet a client with nothing pending is not slow.
-            long pending = _queue.Bytes + _inFlightBytes;
-            if (pending == 0 || pending + frame.Length <= _settings.SendQueueLimit)
+            if (_closeQueued || _cutOff || IsDisposed)
+                return DeliveryResult.Dropped;
+            bool copy = _backlogSince != 0;
+            long pending = _queue.Cost + _inFlight;
+            long cost = _queue.CostOf(frame.Length, copy);
+            long limit = _context.Options.SendQueueLimit;
+            // A frame into an empty queue always goes: a message of --max-message plus its header is larger
+            // than a --send-queue of the same size, yet a client with nothing pending is not slow.
+            if (pending != 0 && (pending + cost > limit || (copy && !_context.SendMemory.Fits(cost))))
             {
-                _queue.Enqueue(frame);
-                if (_flushOwner is null)
-                {
-                    _flushOwner = owner;
-                    return EnqueueResult.QueuedNeedsFlush;
-                }
-
-                return _flushOwner == owner && (_queue.Bytes + _inFlightBytes) * 2 >= _settings.SendQueueLimit
-                    ? EnqueueResult.QueuedHalfFull
-                    : EnqueueResult.Queued;
+                _cutOff = cut = true;
+                _cutOffCause = pending + cost > limit ? CutOffCause.QueueFull : CutOffCause.AllQueuesFull;
+                schedule = drainEarly = false;
+            }
+            else
+            {
+                schedule = QueueLocked(frame);
+                // A long batch must not make a client look slow: past half its bound, it is written now.
+                drainEarly = !schedule && _writer == WriterState.Scheduled && (_queue.Cost + _inFlight) * 2 >= limit;
             }
         }
 
-        Shutdown(EndReason.SlowClient, CloseCode.PolicyViolation, "slow client");
-        return EnqueueResult.Dropped;
+        if (cut)
+        {
+            SendScheduler.Defer(this);
+            return DeliveryResult.CutOff;
+        }
+
+        if (schedule)
+            SendScheduler.Schedule(this);
+        else if (drainEarly)
+            Drain();
+        return DeliveryResult.Queued;
+    }
+
+    /// <summary>Adds a frame to the queue (a copy while backlogged); true when the writer must be scheduled. Caller holds the lock.</summary>
+    private bool QueueLocked(ReadOnlyMemory<byte> frame)
+    {
+        if (_backlogSince != 0)
+        {
+            _queue.EnqueueCopy(frame.Span);
+            UpdateReservation();
+        }
+        else
+        {
+            _queue.Enqueue(frame);
+        }
+
+        if (_writer != WriterState.Idle)
+            return false;
+        _writer = WriterState.Scheduled;
+        return true;
+    }
+
+    /// <summary>After <see cref="RunAsync"/> starts: the 101 and what queued behind it may go.</summary>
+    private void ReleaseWriter()
+    {
+        bool schedule;
+        lock (this)
+        {
+            schedule = !_queue.IsEmpty;
+            _writer = schedule ? WriterState.Scheduled : WriterState.Idle;
+        }
+
+        if (schedule)
+            SendScheduler.Schedule(this);
     }
 
     /// <summary>
-    /// Writes everything queued, gathering small frames into one write, without blocking: what the kernel
-    /// does not take now is finished by an asynchronous send, after which the flush goes on. Does nothing
-    /// unless <paramref name="owner"/> owns the flush, so a caller may ask more than once.
+    /// The one writer of this connection: writes everything queued, gathering small frames into one write,
+    /// without blocking. What the kernel does not take now is finished by an asynchronous send, which then
+    /// drains on; meanwhile the queue is backlogged (it keeps private copies). Does nothing unless a drain
+    /// is due, so whoever holds a stale reference may call it. Only <see cref="SendScheduler"/>, an early
+    /// drain of a long batch, and this writer's own asynchronous send call it.
     /// </summary>
-    public void Flush(object owner)
+    internal void Drain()
     {
+        lock (this)
+        {
+            if (_writer != WriterState.Scheduled)
+                return;
+            _writer = WriterState.Writing;
+        }
+
         byte[] gather = t_gather ??= GC.AllocateUninitializedArray<byte>(GatherSize);
-        bool claimed = false;
-        int sentBefore = 0;
         while (true)
         {
             ReadOnlyMemory<byte> data;
             bool gathered;
-            lock (this)                         // one lock a round: claim or account the last write, take the next
+            lock (this)
             {
-                if (!claimed)
+                _inFlight = 0;
+                if (_queue.IsEmpty || IsDisposed)
                 {
-                    if (_flushOwner != owner)
-                        return;
-                    _flushOwner = WritingOwner;
-                    claimed = true;
-                }
-
-                _inFlightBytes -= sentBefore;
-                if (_queue.Count == 0 || IsDisposed)
-                {
-                    _flushOwner = null;
                     if (IsDisposed)
                         _queue.Clear();
+                    _writer = WriterState.Idle;
+                    EndBacklog();
                     break;
                 }
 
-                data = TakeQueued(gather, out gathered);
+                data = _queue.Take(gather, out gathered);
+                _inFlight = data.Length;
+                UpdateReservation();
             }
 
             int sent;
@@ -121,180 +185,148 @@ internal sealed partial class WebSocketConnection
 
             if (error is not (SocketError.Success or SocketError.WouldBlock))
             {
-                AbandonSend();
+                FailSend();
                 return;
             }
 
             sent = Math.Max(sent, 0);
-            _settings.Stats.BytesSent(sent);
+            _context.Stats.BytesSent(sent);
             if (sent < data.Length)
             {
-                // The kernel's buffer is full: finish this write asynchronously, then flush on.
+                // The kernel's buffer is full: a backlog. The rest is finished asynchronously (a copy when it
+                // is in this thread's gather buffer), then the drain goes on.
                 ReadOnlyMemory<byte> rest = data[sent..];
-                byte[]? rented = null;
                 if (gathered)
-                {
-                    rented = ArrayPool<byte>.Shared.Rent(rest.Length);
-                    rest.CopyTo(rented);
-                    rest = rented.AsMemory(0, rest.Length);
-                }
-
+                    rest = rest.ToArray();
                 lock (this)
                 {
-                    _inFlightBytes -= sent;
-                    _flushOwner = AsyncSendOwner;
+                    _inFlight = rest.Length;
+                    _writer = WriterState.Sending;
+                    BeginBacklog();
                 }
 
-                _ = SendRestAsync(rest, rented);
+                _ = SendRestAsync(rest);
                 return;
             }
-
-            sentBefore = sent;
         }
 
         OnQueueDrained();
     }
 
-    /// <summary>Moves frames from the queue into one buffer to write (caller holds the lock).</summary>
-    private ReadOnlyMemory<byte> TakeQueued(byte[] gather, out bool gathered)
-    {
-        ReadOnlyMemory<byte> first = _queue.Peek();
-        gathered = first.Length <= gather.Length / 2;
-        if (!gathered)
-        {
-            _queue.Dequeue();
-            _inFlightBytes += first.Length;
-            return first;
-        }
-
-        int length = 0;
-        while (_queue.Count > 0 && length + _queue.Peek().Length <= gather.Length)
-        {
-            _queue.Peek().Span.CopyTo(gather.AsSpan(length));
-            length += _queue.Peek().Length;
-            _queue.Dequeue();
-        }
-
-        _inFlightBytes += length;
-        return gather.AsMemory(0, length);
-    }
-
-    private async Task SendRestAsync(ReadOnlyMemory<byte> rest, byte[]? rented)
+    private async Task SendRestAsync(ReadOnlyMemory<byte> rest)
     {
         try
         {
             while (!rest.IsEmpty)
             {
                 int sent = await _socket.SendAsync(rest, SocketFlags.None).ConfigureAwait(false);
-                _settings.Stats.BytesSent(sent);
-                lock (this)
-                    _inFlightBytes -= sent;
+                _context.Stats.BytesSent(sent);
                 rest = rest[sent..];
+                lock (this)
+                {
+                    _inFlight = rest.Length;
+                    UpdateReservation();
+                }
             }
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
             // The peer is gone or the connection was closed while this write waited for it.
-            AbandonSend();
+            FailSend();
             return;
         }
-        finally
-        {
-            if (rented is not null)
-                ArrayPool<byte>.Shared.Return(rented);
-        }
 
-        Flush(AsyncSendOwner);
-    }
-
-    /// <summary>After the queue ran dry: once our close frame is out, close TCP if the client's close came.</summary>
-    private void OnQueueDrained()
-    {
-        bool closeNow, failed;
         lock (this)
-        {
-            if (!_closeQueued || _flushOwner is not null || _queue.Count != 0 || _closeSent)
-                return;
-            _closeSent = true;
-            _closeSentSignal?.TrySetResult();
-            closeNow = _peerClosed;
-            failed = _endReason == EndReason.ProtocolError;
-        }
-
-        if (closeNow)
-            DisposeSocket();                    // RFC 6455 §7.1.1: the server closes TCP first
-        else if (failed)
-            HalfClose();
+            _writer = WriterState.Scheduled;
+        Drain();
     }
 
-    /// <summary>
-    /// After failing the connection (RFC 6455 §7.1.7) nothing more will be read from the client's broken
-    /// stream, so our FIN follows the close frame at once; the receive loop still drains what the client
-    /// sends until it closes or the close timeout passes, so that unread bytes do not turn into an RST.
-    /// </summary>
-    private void HalfClose()
-    {
-        try
-        {
-            _socket.Shutdown(SocketShutdown.Send);
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            // The connection is already gone: nothing left to half-close.
-        }
-    }
-
-    /// <summary>
-    /// Completes once our close frame is written, at once when none is queued or the socket is gone, and at
-    /// the latest after the close timeout.
-    /// </summary>
-    private async Task WhenCloseFrameSentAsync()
-    {
-        Task sent;
-        lock (this)
-        {
-            if (!_closeQueued || _closeSent || IsDisposed)
-                return;
-            _closeSentSignal ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            sent = _closeSentSignal.Task;
-        }
-
-        await Task.WhenAny(sent, Task.Delay(_settings.CloseTimeout)).ConfigureAwait(false);
-    }
-
-    /// <summary>Queues the close frame; nothing is queued after it.</summary>
-    private void QueueClose(CloseCode code, string reason)
+    /// <summary>A write failed: the peer is gone. Nothing more is sent; the teardown is deferred.</summary>
+    private void FailSend()
     {
         lock (this)
         {
-            if (_closeQueued || IsDisposed)
-                return;
-            _closeQueued = true;
-            _queue.Enqueue(FrameWriter.CloseFrame(code, reason));
-            if (_flushOwner is not null)
-                return;
-            _flushOwner = this;
-        }
-
-        Flush(this);
-    }
-
-    private void AbandonSend()
-    {
-        lock (this)
-        {
-            _flushOwner = null;
-            _inFlightBytes = 0;
+            _sendFailed = true;
             _queue.Clear();
+            _inFlight = 0;
+            _writer = WriterState.Idle;
+            EndBacklog();
         }
 
-        Shutdown(EndReason.PeerVanished, CloseCode.None);
         DisposeSocket();
+        SendScheduler.Defer(this);
     }
+
+    /// <summary>Teardown that a fan-out asked for: runs once no stream's lock is held.</summary>
+    internal void RunDeferred()
+    {
+        if (_sendFailed)
+            Shutdown(EndReason.PeerVanished, CloseCode.None);
+        else if (_cutOff)
+            Shutdown(EndReason.SlowClient, CloseCode.PolicyViolation, "slow client");
+    }
+
+    /// <summary>
+    /// Cuts off a client whose queue has not been empty for <c>--send-timeout</c>: it is not draining (it reads
+    /// nothing, or too little to ever catch up). Called by the housekeeping, never under a stream's lock.
+    /// </summary>
+    public void CheckBacklog(long now)
+    {
+        TimeSpan timeout = _context.Options.SendTimeout;
+        lock (this)
+        {
+            if (_backlogSince == 0 || timeout <= TimeSpan.Zero || now - _backlogSince < (long)timeout.TotalMilliseconds || _cutOff)
+                return;
+            _cutOff = true;
+            _cutOffCause = CutOffCause.NotDraining;
+        }
+
+        RunDeferred();
+    }
+
+    /// <summary>The socket is full: frames queued by reference are copied out of the shared chunks. Caller holds the lock.</summary>
+    private void BeginBacklog()
+    {
+        if (_backlogSince == 0)
+        {
+            _backlogSince = Math.Max(1, Environment.TickCount64);
+            _queue.MakePrivate();
+        }
+
+        UpdateReservation();
+    }
+
+    /// <summary>The queue is empty: the backlog is over. Caller holds the lock.</summary>
+    private void EndBacklog()
+    {
+        _backlogSince = 0;
+        UpdateReservation();
+    }
+
+    /// <summary>Keeps this connection's share of the relay-wide send memory equal to what its backlog holds. Caller holds the lock.</summary>
+    private void UpdateReservation()
+    {
+        long target = _backlogSince == 0 ? 0 : _queue.Cost + _inFlight;
+        if (target == _reserved)
+            return;
+        _context.SendMemory.Add(target - _reserved);
+        _reserved = target;
+    }
+
+    private string DescribeCutOff() => _cutOffCause switch
+    {
+        CutOffCause.QueueFull => $"send queue over {_context.Options.SendQueueLimit} bytes",
+        CutOffCause.AllQueuesFull => $"slow clients' queues over {_context.Options.SendQueueTotal} bytes in all",
+        _ => $"send queue not emptied for {_context.Options.SendTimeout.TotalSeconds:0} s",
+    };
 
     private void ReleaseQueue()
     {
         lock (this)
+        {
             _queue.Clear();
+            _inFlight = 0;
+            EndBacklog();
+        }
     }
 }

@@ -1,37 +1,42 @@
 using System.Net;
 using System.Net.Sockets;
-using RawRelay.Hosting;
+using RawRelay.Diagnostics;
 using RawRelay.Hub;
+using RawRelay.Transport;
 
 namespace RawRelay.WebSockets;
 
 /// <summary>
 /// One accepted WebSocket connection after its handshake: a receive loop that decodes the client's frames
-/// (<c>.Receive.cs</c>) and a queue of outgoing frames written without ever making a sender wait
-/// (<c>.Send.cs</c>). It lives from registration until its socket is closed, and leaves the registry
-/// on every kind of end. Thread-safe: the hub may queue and close from any thread.
+/// (<c>.Receive.cs</c>), a queue of outgoing frames with the one writer that drains it (<c>.Send.cs</c>), the
+/// closing handshake (<c>.Close.cs</c>) and the keepalive (<c>.Keepalive.cs</c>). It lives from registration
+/// until its socket is closed, and leaves the registry on every kind of end. Thread-safe: the hub may hand
+/// it messages and close it from any thread.
 /// </summary>
 internal sealed partial class WebSocketConnection : IRelayConnection
 {
     private readonly Socket _socket;
-    private readonly ConnectionSettings _settings;
+    private readonly ConnectionContext _context;
     private readonly IPEndPoint _remote;
     private readonly IPAddress? _forwardedFor;
+    private readonly IDialect _dialect;
     private readonly long _openedAt = Environment.TickCount64;
+    private HubSlots _slots = HubSlots.Unlisted;
     private EndReason _endReason;
     private CloseCode _endCode;
     private int _disposed;
 
     public WebSocketConnection(Socket socket, string id, IPEndPoint remote, IPAddress? forwardedFor, long sequence,
-        ConnectionSettings settings)
+        ConnectionContext context)
     {
         _socket = socket;
         Id = id;
         _remote = remote;
         _forwardedFor = forwardedFor;
         Sequence = sequence;
-        _settings = settings;
-        _decoder = new FrameDecoder(settings.MaxMessage);
+        _context = context;
+        _dialect = PlainDialect.Instance;
+        _decoder = new FrameDecoder(context.Options.MaxMessage);
     }
 
     public string Id { get; }
@@ -39,16 +44,25 @@ internal sealed partial class WebSocketConnection : IRelayConnection
     public long Sequence { get; }
 
     /// <summary>Formatted when asked (LIST, the log), so that an idle connection holds no string for it.</summary>
-    public string RemoteAddress => ClientAddress.Format(_forwardedFor ?? _remote.Address, _remote.Port);
+    public string RemoteAddress => PeerAddress.Format(_forwardedFor ?? _remote.Address, _remote.Port);
+
+    public ref HubSlots Slots => ref _slots;
+
+    /// <summary>This connection's index in <see cref="LiveConnections"/>; -1 when not live.</summary>
+    internal int LiveIndex { get; set; } = -1;
+
+    /// <remarks>Read without the lock: a hint for fan-out and LIST; <see cref="Enqueue"/> decides under the lock.</remarks>
+    public bool IsClosing => _endReason != EndReason.None || _cutOff || _sendFailed || IsDisposed;
 
     /// <summary>
-    /// Queues the 101 response before the connection is registered, and keeps the flush for itself until
-    /// <see cref="RunAsync"/>: whatever the hub queues in between goes out after the 101.
+    /// Queues the 101 response before the connection is registered; nothing is written until
+    /// <see cref="RunAsync"/>, so whatever the hub queues in between goes out after the 101.
     /// </summary>
     public void QueueResponse(byte[] response)
     {
         _socket.Blocking = false;
-        TryEnqueue(response, this);
+        lock (this)
+            _queue.Enqueue(response);
     }
 
     /// <summary>
@@ -58,8 +72,9 @@ internal sealed partial class WebSocketConnection : IRelayConnection
     /// </summary>
     public Task RunAsync(byte[] received)
     {
-        _settings.Live.Opened();
-        Flush(this);
+        _context.Live.Opened(this);
+        using (SendScheduler.Cork())
+            ReleaseWriter();
         return ReceiveLoopAsync(received);
     }
 
@@ -73,28 +88,29 @@ internal sealed partial class WebSocketConnection : IRelayConnection
         }
         else if (failure is not null)
         {
-            _settings.Log.Error($"connection {Id} {RemoteAddress} failed", failure);
-            Shutdown(EndReason.ProtocolError, CloseCode.InternalError);
+            _context.Log.Error($"connection {Id} {RemoteAddress} failed", failure);
+            Shutdown(EndReason.InternalError, CloseCode.InternalError, "internal error");
         }
 
-        _settings.Registry.Remove(this);
+        _context.Registry.Remove(this);
         DisposeSocket();
         ReleaseQueue();
-        _settings.Live.Closed();
-        if (!_settings.Log.IsEnabled(LogLevel.Info))
+        _context.Live.Closed(this);
+        if (!_context.Log.IsEnabled(LogLevel.Info))
             return;
-        _settings.Log.Info($"closed {Id} {RemoteAddress} reason={Describe(_endReason)}" +
+        _context.Log.Info($"closed {Id} {RemoteAddress} reason={Describe(_endReason)}" +
             (_endCode == CloseCode.None ? "" : $" code={(int)_endCode}") +
             $" after {(Environment.TickCount64 - _openedAt) / 1000.0:0.0}s");
     }
 
     /// <summary>Starts the closing handshake (close command of the control socket).</summary>
-    public void Close(CloseCode code, string reason) => Shutdown(EndReason.ClosedByCommand, code, reason);
+    public void Close(int code, string reason) => Shutdown(EndReason.ClosedByCommand, (CloseCode)code, reason);
 
     /// <summary>
-    /// Ends the connection for <paramref name="reason"/>: keeps the first reason, queues a close frame
-    /// with <paramref name="code"/> (unless <see cref="CloseCode.None"/>), and makes sure the TCP
-    /// connection is closed within the close timeout. Idempotent.
+    /// Ends the connection for <paramref name="reason"/>: keeps the first reason, leaves the registry (so it
+    /// takes no more messages), queues a close frame with <paramref name="code"/> (unless
+    /// <see cref="CloseCode.None"/>), and makes sure the TCP connection is closed within the close timeout.
+    /// Idempotent. Never called under a stream's lock (teardown from a fan-out is deferred).
     /// </summary>
     public void Shutdown(EndReason reason, CloseCode code, string closeReason = "")
     {
@@ -106,13 +122,11 @@ internal sealed partial class WebSocketConnection : IRelayConnection
             _endCode = code;
         }
 
-        // A closing connection takes no more messages: it leaves LIST and the fan-out now.
-        _settings.Registry.Remove(this);
-
+        _context.Registry.Remove(this);
         if (reason == EndReason.SlowClient)
         {
-            _settings.Stats.SlowClientDropped();
-            _settings.Log.Warn($"slow client {Id} {RemoteAddress}: send queue over {_settings.SendQueueLimit} bytes, cut off");
+            _context.Stats.SlowClientDropped();
+            _context.Log.Warn($"slow client {Id} {RemoteAddress}: {DescribeCutOff()}, cut off");
         }
 
         if (code == CloseCode.None)
@@ -122,7 +136,7 @@ internal sealed partial class WebSocketConnection : IRelayConnection
         }
 
         QueueClose(code, closeReason);
-        TimeSpan timeout = reason == EndReason.ServerShutdown ? _settings.ShutdownCloseTimeout : _settings.CloseTimeout;
+        TimeSpan timeout = reason == EndReason.ServerShutdown ? _context.Options.ShutdownCloseTimeout : _context.Options.CloseTimeout;
         _ = DisposeAfterAsync(timeout);
     }
 
@@ -162,6 +176,7 @@ internal sealed partial class WebSocketConnection : IRelayConnection
         EndReason.PingTimeout => "ping-timeout",
         EndReason.ClosedByCommand => "close-command",
         EndReason.ServerShutdown => "server-shutdown",
+        EndReason.InternalError => "internal-error",
         _ => "unknown",
     };
 }

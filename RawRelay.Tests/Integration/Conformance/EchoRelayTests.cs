@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using RawRelay.Diagnostics;
 using RawRelay.Hosting;
 using RawRelay.Tests.Infrastructure;
 

@@ -1,0 +1,107 @@
+using RawRelay.Hub;
+
+namespace RawRelay.Control;
+
+/// <summary>
+/// Runs parsed control commands against the hub and writes their replies: data lines, then exactly one
+/// status line. It knows nothing of sockets or batches. Not thread-safe: one per control connection (it
+/// reuses one <see cref="Message"/>, which the hub keeps no reference to).
+/// </summary>
+internal sealed class ControlDispatcher
+{
+    private readonly Relay _relay;
+    private readonly Message _message = new(MessageKind.Text, default);
+
+    public ControlDispatcher(Relay relay) => _relay = relay;
+
+    /// <summary>Runs a command that has no payload; <paramref name="line"/> is the whole line.</summary>
+    public void Run(in ControlCommand command, ReadOnlyMemory<byte> line, ControlReplies replies)
+    {
+        switch (command.Kind)
+        {
+            case CommandKind.Empty:
+                break;
+            case CommandKind.SendMessage:
+                replies.Ok(_relay.Send(command.Id, Message(MessageKind.Text, line[command.MessageStart..])));
+                break;
+            case CommandKind.BroadcastMessage:
+                replies.Ok(_relay.Broadcast(Message(MessageKind.Text, line[command.MessageStart..])));
+                break;
+            case CommandKind.List:
+                List(replies);
+                break;
+            case CommandKind.Close:
+                replies.Ok(_relay.Close(command.Id, command.CloseCode, command.Reason));
+                break;
+            case CommandKind.Stats:
+                Stats(replies);
+                break;
+            case CommandKind.Help:
+                foreach (string helpLine in ControlCommandParser.Help)
+                    replies.Line(helpLine);
+                replies.Line("OK");
+                break;
+            case CommandKind.Quit:
+                replies.Line("OK bye");
+                break;
+            case CommandKind.Invalid or CommandKind.Fatal:
+                replies.Error(command.Error);
+                break;
+        }
+    }
+
+    /// <summary>Runs a length-prefixed command with its payload (or answers a refused one, whose payload was skipped).</summary>
+    public void RunPayload(in ControlCommand command, ReadOnlyMemory<byte> payload, ControlReplies replies)
+    {
+        if (command.Kind == CommandKind.Invalid)
+        {
+            replies.Error(command.Error);
+            return;
+        }
+
+        bool text = command.Kind is CommandKind.SendText or CommandKind.BroadcastText;
+        if (text && !WebSockets.Utf8Validator.IsValid(payload.Span))
+        {
+            replies.Error("message is not valid UTF-8");
+            return;
+        }
+
+        Message message = Message(text ? MessageKind.Text : MessageKind.Binary, payload);
+        replies.Ok(command.Kind is CommandKind.SendText or CommandKind.SendBinary
+            ? _relay.Send(command.Id, message)
+            : _relay.Broadcast(message));
+    }
+
+    private Message Message(MessageKind kind, ReadOnlyMemory<byte> payload)
+    {
+        _message.Reset(kind, payload);
+        return _message;
+    }
+
+    private void List(ControlReplies replies)
+    {
+        IRelayConnection[] connections = _relay.Registry.ListOldestFirst();
+        foreach (IRelayConnection connection in connections)
+        {
+            replies.Append(connection.Id);
+            replies.Append(" ");
+            replies.Line(connection.RemoteAddress);
+        }
+
+        replies.Ok(connections.Length);
+    }
+
+    private void Stats(ControlReplies replies)
+    {
+        RelayStats stats = _relay.Stats;
+        replies.Line($"connections {_relay.Registry.Count}");
+        replies.Line($"connections_total {stats.ConnectionsTotal}");
+        replies.Line($"messages_out {stats.MessagesOut}");
+        replies.Line($"messages_in {stats.MessagesIn}");
+        replies.Line($"bytes_out {stats.BytesOut}");
+        replies.Line($"bytes_in {stats.BytesIn}");
+        replies.Line($"slow_clients_dropped {stats.SlowClientsDropped}");
+        replies.Line($"uptime_seconds {stats.UptimeSeconds}");
+        replies.Line("OK");
+    }
+}

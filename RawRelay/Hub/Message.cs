@@ -1,0 +1,58 @@
+namespace RawRelay.Hub;
+
+/// <summary>
+/// One message on its way out: its kind and payload, and the frames the dialects made of it, so that each
+/// dialect frames it once however many connections get it. It lives for one fan-out: the payload may be
+/// the caller's buffer, and nothing keeps the message afterwards (a caller may <see cref="Reset"/> it for
+/// the next one). Not thread-safe: one fan-out at a time.
+/// </summary>
+internal sealed class Message
+{
+    private IDialect? _dialect0;
+    private ReadOnlyMemory<byte> _frame0;
+    private IDialect? _dialect1;
+    private ReadOnlyMemory<byte> _frame1;
+    private List<(IDialect Dialect, ReadOnlyMemory<byte> Frame)>? _more;
+
+    public Message(MessageKind kind, ReadOnlyMemory<byte> payload) => Reset(kind, payload);
+
+    public MessageKind Kind { get; private set; }
+
+    public ReadOnlyMemory<byte> Payload { get; private set; }
+
+    /// <summary>Makes this object the next message; frames of the previous one are forgotten.</summary>
+    public void Reset(MessageKind kind, ReadOnlyMemory<byte> payload)
+    {
+        Kind = kind;
+        Payload = payload;
+        _dialect0 = _dialect1 = null;
+        _frame0 = _frame1 = default;
+        _more?.Clear();
+    }
+
+    /// <summary>The frame of this message in <paramref name="dialect"/>, made on first use.</summary>
+    public ReadOnlyMemory<byte> FrameFor(IDialect dialect)
+    {
+        if (ReferenceEquals(_dialect0, dialect))
+            return _frame0;
+        if (ReferenceEquals(_dialect1, dialect))
+            return _frame1;
+        if (_more is not null)
+        {
+            foreach ((IDialect known, ReadOnlyMemory<byte> frame) in _more)
+            {
+                if (ReferenceEquals(known, dialect))
+                    return frame;
+            }
+        }
+
+        ReadOnlyMemory<byte> made = dialect.Frame(this);
+        if (_dialect0 is null)
+            (_dialect0, _frame0) = (dialect, made);
+        else if (_dialect1 is null)
+            (_dialect1, _frame1) = (dialect, made);
+        else
+            (_more ??= []).Add((dialect, made));
+        return made;
+    }
+}
