@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.RegularExpressions;
+using RawRelay.Hosting;
 using RawRelay.Tests.Infrastructure;
 
 namespace RawRelay.Tests.Deploy;
@@ -98,6 +99,20 @@ public abstract class DeployedSiteTests(bool withSecret)
         await PostToSendPhpAsync(id, "héllo from PHP", ct);
 
         (await ReceiveTextAsync(board, ct)).Should().Be("{\"message\":\"héllo from PHP\"}");
+    }
+
+    [Test, CancelAfter(30_000)]
+    public async Task Send_php_takes_a_message_of_half_the_largest_the_relay_sends(CancellationToken ct)
+    {
+        // 512 KiB of UTF-8 (the unit leaves --max-message at its 1 MiB default), which the form sends
+        // percent-encoded, three bytes a byte: 1.5 MB of request body.
+        string message = new('é', (int)new RelayOptions().MaxMessage / 2 / Encoding.UTF8.GetByteCount("é"));
+        string id = "large-" + Guid.NewGuid().ToString("N")[..8];
+        using ClientWebSocket board = await ConnectBoardAsync(id, ct);
+
+        await PostToSendPhpAsync(id, message, ct);
+
+        (await ReceiveTextAsync(board, ct)).Should().Be($"{{\"message\":\"{message}\"}}");
     }
 
     [Test, CancelAfter(30_000)]
