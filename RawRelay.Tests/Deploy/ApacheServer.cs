@@ -9,7 +9,7 @@ namespace RawRelay.Tests.Deploy;
 /// that port. The parent runs as root (the test's user) and its workers as <c>User</c>/<c>Group</c>;
 /// Dispose stops it with SIGTERM to the parent (setsid execs it, keeping the PID), which ends its workers. Thread-safe.
 /// </summary>
-internal sealed class ApacheServer : IAsyncDisposable
+internal sealed class ApacheServer : IWebServer
 {
     public const string Binary = "/usr/sbin/apache2";
     private const string ModulesAvailable = "/etc/apache2/mods-available";
@@ -18,21 +18,17 @@ internal sealed class ApacheServer : IAsyncDisposable
     private static readonly string[] Modules =
         ["mpm_prefork", "authz_core", "authz_host", "mime", "dir", "env", "proxy", "proxy_http", "proxy_wstunnel"];
 
-    private readonly ChildProcess _process;
-    private readonly string _serverRoot;
+    private readonly ServerProcess _process;
 
-    private ApacheServer(ChildProcess process, string serverRoot, int port)
+    private ApacheServer(ServerProcess process, int port)
     {
         _process = process;
-        _serverRoot = serverRoot;
         Port = port;
     }
 
     public int Port { get; }
 
-    public string ErrorLog => File.Exists(ErrorLogPath) ? File.ReadAllText(ErrorLogPath) : "";
-
-    private string ErrorLogPath => Path.Combine(_serverRoot, "error.log");
+    public string Logs => _process.Logs;
 
     /// <summary>Why Apache cannot run here, or null when it can.</summary>
     public static string? MissingReason()
@@ -68,43 +64,21 @@ internal sealed class ApacheServer : IAsyncDisposable
     public static async Task<ApacheServer> StartAsync(string site)
     {
         (string user, string group) = RunAs();
-        const string anyAddressPort80 = "<VirtualHost *:80>";
-        site.Should().Contain(anyAddressPort80);
-        string serverRoot = Directory.CreateTempSubdirectory("rr-apache-").FullName;
+        string serverRoot = ServerProcess.CreateFolder("rr-apache-");
         int port = LoopbackPort.Free();
         string sitePath = Path.Combine(serverRoot, "rawrelay.conf");
-        await File.WriteAllTextAsync(sitePath, site.Replace(anyAddressPort80, $"<VirtualHost 127.0.0.1:{port}>", StringComparison.Ordinal));
+        await File.WriteAllTextAsync(sitePath, DeployFiles.Swap(site, "<VirtualHost *:80>", $"<VirtualHost 127.0.0.1:{port}>"));
         string config = Path.Combine(serverRoot, "apache2.conf");
         await File.WriteAllTextAsync(config, MainConfig(serverRoot, port, user, group, sitePath));
 
         // In a session of its own: at shutdown prefork signals its whole process group, which would
         // otherwise be the test host's.
-        ChildProcess process = ChildProcess.Start(["setsid", Binary], ["-f", config, "-DFOREGROUND"]);
-        var apache = new ApacheServer(process, serverRoot, port);
-        try
-        {
-            await TaskTimeouts.Eventually(async () =>
-            {
-                if (process.HasExited)
-                    throw new InvalidOperationException($"apache2 exited: {process.Output}\n{apache.ErrorLog}");
-                return await LoopbackPort.AcceptsAsync(port);
-            }, TimeSpan.FromSeconds(30));
-            return apache;
-        }
-        catch
-        {
-            await apache.DisposeAsync();
-            throw;
-        }
+        ServerProcess process = await ServerProcess.StartAsync(serverRoot, ["setsid", Binary], ["-f", config, "-DFOREGROUND"],
+            () => LoopbackPort.AcceptsAsync(port), Path.Combine(serverRoot, "error.log"));
+        return new ApacheServer(process, port);
     }
 
-    public Uri Http(string pathAndQuery) => new($"http://127.0.0.1:{Port}{pathAndQuery}");
-
-    public async ValueTask DisposeAsync()
-    {
-        await _process.DisposeAsync();
-        Directory.Delete(_serverRoot, recursive: true);
-    }
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
 
     private static string MainConfig(string serverRoot, int port, string user, string group, string sitePath)
     {

@@ -40,4 +40,11 @@ internal static class DeployFiles
             ? arguments[at + 1]
             : throw new InvalidOperationException($"{Unit}'s ExecStart has no {option} with a value");
     }
+
+    /// <summary>Replaces a production value of a deploy file with a test's; the value must be there.</summary>
+    public static string Swap(string text, string production, string test)
+    {
+        text.Should().Contain(production, "the test replaces it with its own value");
+        return text.Replace(production, test, StringComparison.Ordinal);
+    }
 }

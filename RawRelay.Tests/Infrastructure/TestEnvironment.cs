@@ -3,10 +3,24 @@ namespace RawRelay.Tests.Infrastructure;
 /// <summary>Where things are on this machine: programs on PATH and the repository's root.</summary>
 internal static class TestEnvironment
 {
-    /// <summary>The full path of a program on PATH, or null when it is not installed.</summary>
-    public static string? FindOnPath(string program) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Select(dir => Path.Combine(dir, program)).FirstOrDefault(File.Exists);
+    /// <summary>
+    /// The full path of a program on PATH, or null when it is not installed. <paramref name="program"/> may
+    /// be a pattern for a versioned name, such as <c>php-fpm*</c>: then the last match in name order of the
+    /// first directory that has one.
+    /// </summary>
+    public static string? FindOnPath(string program)
+    {
+        foreach (string dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
+        {
+            string? found = !program.Contains('*') ? Path.Combine(dir, program)
+                : Directory.Exists(dir) ? Directory.GetFiles(dir, program).Order(StringComparer.Ordinal).LastOrDefault()
+                : null;
+            if (found is not null && File.Exists(found))
+                return found;
+        }
+
+        return null;
+    }
 
     /// <summary>
     /// The full path of a program on PATH; when it is missing the test is ignored, naming the Debian
