@@ -44,6 +44,29 @@ public sealed class LineSplitterTests
         buffer.Length.Should().Be(9);
     }
 
+    [Test]
+    public void A_long_line_arriving_in_pieces_is_searched_for_its_LF_once()
+    {
+        // The bytes already searched are not searched again: a LF planted in them is not seen, which
+        // shows that the search starts after them (a 1 MiB line in 16 KiB reads was once scanned 64 times).
+        byte[] bytes = Encoding.ASCII.GetBytes("abcxdefghi");
+        var buffer = new ReadOnlySequence<byte>(bytes, 0, 6);
+        long known = 0;
+        LineSplitter.TryTake(ref buffer, 100, out _, ref known).Should().Be(LineStatus.NeedMoreData);
+        known.Should().Be(6);
+
+        bytes[3] = (byte)'\n';                  // as if it had been there: it is not looked at again
+        buffer = new ReadOnlySequence<byte>(bytes, 0, 9);
+        LineSplitter.TryTake(ref buffer, 100, out _, ref known).Should().Be(LineStatus.NeedMoreData);
+        known.Should().Be(9);
+
+        bytes[9] = (byte)'\n';                  // the LF of the line arrives
+        buffer = new ReadOnlySequence<byte>(bytes);
+        LineSplitter.TryTake(ref buffer, 100, out ReadOnlySequence<byte> line, ref known).Should().Be(LineStatus.Line);
+        Encoding.ASCII.GetString(line.ToArray()).Should().Be("abc\ndefgh");
+        known.Should().Be(0);
+    }
+
     [TestCase("tail of a long line\nnext", true, "next")]
     [TestCase("\n", true, "")]
     [TestCase("no LF at all", false, "")]

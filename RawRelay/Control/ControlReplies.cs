@@ -17,6 +17,9 @@ internal sealed class ControlReplies
 
     public int Length => _buffer.WrittenCount;
 
+    /// <summary>Bytes the buffer holds now, written or not.</summary>
+    public int Capacity => _buffer.Capacity;
+
     public ReadOnlyMemory<byte> Written => _buffer.WrittenMemory;
 
     public void Line(string text)

@@ -28,9 +28,12 @@ internal sealed class ConnectionRegistry
     {
         if (!All.Add(connection, limit))
             return false;
-        while (!_ids.GetOrAdd(connection.Id, static (id, map) => new IdStream(id, map), _ids).Add(connection))
+        while (true)
         {
-            // That id's stream was retired by its last leaver a moment ago: ask the map again.
+            IdStream stream = _ids.GetOrAdd(connection.Id, static id => new IdStream(id));
+            if (stream.Add(connection))
+                break;
+            _ids.TryRemove(new KeyValuePair<string, IdStream>(connection.Id, stream));   // retired a moment ago
         }
 
         if (Interlocked.CompareExchange(ref connection.Slots.State, HubSlots.Listed, HubSlots.New) != HubSlots.New)
@@ -59,6 +62,7 @@ internal sealed class ConnectionRegistry
     private void Unlist(IRelayConnection connection)
     {
         All.Remove(connection);
-        Find(connection.Id)?.Remove(connection);
+        if (Find(connection.Id) is { } stream && stream.Remove(connection))
+            _ids.TryRemove(new KeyValuePair<string, IdStream>(connection.Id, stream));   // retired: it takes no member again
     }
 }

@@ -8,7 +8,7 @@ namespace RawRelay.Hub;
 internal struct MemberList<T>
     where T : class
 {
-    private const int InitialCapacity = 4;
+    private const int InitialCapacity = 1;   // most ids have one connection
     private T[]? _items;
 
     public int Count { get; private set; }

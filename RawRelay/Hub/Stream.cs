@@ -42,21 +42,25 @@ internal abstract class Stream
         }
     }
 
-    /// <summary>Removes a member; returns the members left. Safe for a connection that is not a member.</summary>
-    public int Remove(IRelayConnection connection)
+    /// <summary>
+    /// Removes a member; true when it was the last one (the stream is empty now). Safe for a connection that
+    /// is not a member.
+    /// </summary>
+    public bool Remove(IRelayConnection connection)
     {
         lock (this)
         {
             ref int index = ref IndexOf(connection);
             if (index < 0)
-                return _members.Count;          // never added, or removed already
+                return false;                   // never added, or removed already
             IRelayConnection? moved = _members.RemoveAt(index);
             if (moved is not null)
                 IndexOf(moved) = index;
             index = -1;
-            if (_members.Count == 0)
-                OnEmpty();
-            return _members.Count;
+            if (_members.Count != 0)
+                return false;
+            OnEmpty();
+            return true;
         }
     }
 

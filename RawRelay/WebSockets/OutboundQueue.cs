@@ -15,6 +15,9 @@ namespace RawRelay.WebSockets;
 internal struct OutboundQueue
 {
     public const int ChunkSize = 16 * 1024;
+
+    /// <summary>The first private chunk of a queue is this small (a pong); each next one doubles, up to <see cref="ChunkSize"/>.</summary>
+    private const int FirstChunkSize = 256;
     private const int InitialRing = 4;
     private const int EntrySize = 16;      // a ReadOnlyMemory<byte> in the ring
 
@@ -45,7 +48,7 @@ internal struct OutboundQueue
             return 0;                           // into the free rest of the open chunk, counted already
         long entry = _ring is null ? (_entries == 0 ? EntrySize : InitialRing * EntrySize)
             : _entries == _ring.Length ? _ring.Length * EntrySize : 0;   // the ring appears or doubles
-        return entry + (copy && length <= ChunkSize ? ChunkSize : length);
+        return entry + (copy && length <= ChunkSize ? NextChunkSize(length) : length);
     }
 
     /// <summary>Queues a frame by reference; its bytes must never change.</summary>
@@ -69,7 +72,7 @@ internal struct OutboundQueue
             if (_tail is null || _tail.Length - _tailUsed < frame.Length)
             {
                 SealTail();
-                _tail = GC.AllocateUninitializedArray<byte>(ChunkSize);
+                _tail = GC.AllocateUninitializedArray<byte>(NextChunkSize(frame.Length));
                 _tailStart = _tailUsed = 0;
             }
 
@@ -78,6 +81,14 @@ internal struct OutboundQueue
         }
 
         Bytes += frame.Length;
+    }
+
+    private readonly int NextChunkSize(int needed)
+    {
+        int size = _tail is null ? FirstChunkSize : Math.Min(ChunkSize, _tail.Length * 2);
+        while (size < needed)
+            size *= 2;
+        return size;
     }
 
     /// <summary>Replaces every frame queued by reference with a private copy (a backlog begins).</summary>

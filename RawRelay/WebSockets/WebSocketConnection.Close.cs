@@ -19,7 +19,7 @@ internal sealed partial class WebSocketConnection
             if (_closeQueued || IsDisposed)
                 return;
             _closeQueued = true;
-            schedule = QueueLocked(FrameWriter.CloseFrame(code, reason));
+            schedule = QueueLocked(default, FrameWriter.CloseFrame(code, reason));
         }
 
         if (schedule)

@@ -16,7 +16,7 @@ internal sealed partial class WebSocketConnection
         }
 
         Volatile.Write(ref _awaitingPong, true);
-        Enqueue(pingFrame);                     // counts toward --send-queue like any frame
+        Enqueue(pingFrame, default);            // shared by every connection; counts toward --send-queue like any frame
     }
 
     /// <summary>A pong that echoes one of our recent pings keeps the connection; any other is ignored (RFC 6455 §5.5.3).</summary>

@@ -169,7 +169,7 @@ internal sealed partial class WebSocketConnection : IFrameHandler
             _context.Log.Debug($"message from {Id} {RemoteAddress}: {opcode.ToString().ToLowerInvariant()}, {length} bytes");
         if (!_context.Options.Echo)
             return;
-        Enqueue(FrameArena.ForThisThread.Frame(opcode, _echoMessage.AsSpan(0, _echoLength)));
+        EnqueueOwn(opcode, _echoMessage.AsSpan(0, _echoLength));
         _echoLength = 0;
         if (_echoMessage is not null)
         {
@@ -179,7 +179,20 @@ internal sealed partial class WebSocketConnection : IFrameHandler
         }
     }
 
-    void IFrameHandler.OnPing(ReadOnlySpan<byte> payload) => Enqueue(FrameArena.ForThisThread.Frame(Opcode.Pong, payload));
+    void IFrameHandler.OnPing(ReadOnlySpan<byte> payload) => EnqueueOwn(Opcode.Pong, payload);
 
     void IFrameHandler.OnPong(ReadOnlySpan<byte> payload) => OnPong(payload);
+
+    /// <summary>Queues a frame of this connection's own (a pong, an echo), copied into its queue.</summary>
+    private void EnqueueOwn(Opcode opcode, ReadOnlySpan<byte> payload)
+    {
+        int length = FrameWriter.HeaderLength(payload.Length) + payload.Length;
+        byte[]? rented = length > 256 ? ArrayPool<byte>.Shared.Rent(length) : null;
+        Span<byte> frame = rented is null ? stackalloc byte[length] : rented.AsSpan(0, length);
+        int header = FrameWriter.WriteHeader(frame, opcode, payload.Length);
+        payload.CopyTo(frame[header..]);
+        Enqueue(default, frame);
+        if (rented is not null)
+            ArrayPool<byte>.Shared.Return(rented);
+    }
 }

@@ -50,29 +50,32 @@ internal sealed partial class WebSocketConnection
     }
 
     public DeliveryResult Deliver(Message message) =>
-        IsClosing ? DeliveryResult.Dropped : Enqueue(message.FrameFor(_dialect));
+        IsClosing ? DeliveryResult.Dropped : Enqueue(message.FrameFor(_dialect), default);
 
     /// <summary>
     /// Queues a frame without waiting, and schedules the writer when it was idle. Past <c>--send-queue</c>
     /// (what the queue keeps alive, plus a write under way), or past <c>--send-queue-total</c> for a
     /// backlogged queue, the client is cut off as slow: the frame is dropped, nothing more is queued, and the
     /// teardown (close 1008 after what is queued) runs once no stream's lock is held. Pongs and pings count
-    /// like messages.
+    /// like messages. A frame of the hub's comes as <paramref name="shared"/> (queued by reference unless
+    /// backlogged); one of this connection's own (a pong, a close, an echo) as <paramref name="own"/>, always
+    /// copied into the queue's private chunk, so that a burst of them costs a few small arrays, not one each.
     /// </summary>
-    private DeliveryResult Enqueue(ReadOnlyMemory<byte> frame)
+    private DeliveryResult Enqueue(ReadOnlyMemory<byte> shared, ReadOnlySpan<byte> own)
     {
+        int length = shared.IsEmpty ? own.Length : shared.Length;
         bool schedule, drainEarly, cut = false;
         lock (this)
         {
             if (_closeQueued || _cutOff || IsDisposed)
                 return DeliveryResult.Dropped;
-            bool copy = _backlogSince != 0;
+            bool copy = _backlogSince != 0 || shared.IsEmpty;
             long pending = _queue.Cost + _inFlight;
-            long cost = _queue.CostOf(frame.Length, copy);
+            long cost = _queue.CostOf(length, copy);
             long limit = _context.Options.SendQueueLimit;
             // A frame into an empty queue always goes: a message of --max-message plus its header is larger
             // than a --send-queue of the same size, yet a client with nothing pending is not slow.
-            if (pending != 0 && (pending + cost > limit || (copy && !_context.SendMemory.Fits(cost))))
+            if (pending != 0 && (pending + cost > limit || (_backlogSince != 0 && !_context.SendMemory.Fits(cost))))
             {
                 _cutOff = cut = true;
                 _cutOffCause = pending + cost > limit ? CutOffCause.QueueFull : CutOffCause.AllQueuesFull;
@@ -80,7 +83,7 @@ internal sealed partial class WebSocketConnection
             }
             else
             {
-                schedule = QueueLocked(frame);
+                schedule = QueueLocked(shared, copy ? (shared.IsEmpty ? own : shared.Span) : default);
                 // A long batch must not make a client look slow: past half its bound, it is written now.
                 drainEarly = !schedule && _writer == WriterState.Scheduled && (_queue.Cost + _inFlight) * 2 >= limit;
             }
@@ -99,17 +102,20 @@ internal sealed partial class WebSocketConnection
         return DeliveryResult.Queued;
     }
 
-    /// <summary>Adds a frame to the queue (a copy while backlogged); true when the writer must be scheduled. Caller holds the lock.</summary>
-    private bool QueueLocked(ReadOnlyMemory<byte> frame)
+    /// <summary>
+    /// Adds a frame to the queue: <paramref name="copy"/> when not empty, else <paramref name="shared"/> by
+    /// reference; true when the writer must be scheduled. Caller holds the lock.
+    /// </summary>
+    private bool QueueLocked(ReadOnlyMemory<byte> shared, ReadOnlySpan<byte> copy)
     {
-        if (_backlogSince != 0)
+        if (!copy.IsEmpty)
         {
-            _queue.EnqueueCopy(frame.Span);
+            _queue.EnqueueCopy(copy);
             UpdateReservation();
         }
         else
         {
-            _queue.Enqueue(frame);
+            _queue.Enqueue(shared);
         }
 
         if (_writer != WriterState.Idle)

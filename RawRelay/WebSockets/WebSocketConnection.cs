@@ -81,16 +81,11 @@ internal sealed partial class WebSocketConnection : IRelayConnection
     /// <summary>The receive loop ended: a failure it met, if any, and the one log line of the connection.</summary>
     private void OnEnded(Exception? failure)
     {
-        if (failure is SocketException or ObjectDisposedException)
-        {
-            // The socket failed or was closed under the loop: an ordinary way for a connection to end.
-            Shutdown(EndReason.PeerVanished, CloseCode.None);
-        }
-        else if (failure is not null)
-        {
+        (EndReason reason, CloseCode code) = EndReasons.Classify(failure);
+        if (reason == EndReason.InternalError)
             _context.Log.Error($"connection {Id} {RemoteAddress} failed", failure);
-            Shutdown(EndReason.InternalError, CloseCode.InternalError, "internal error");
-        }
+        if (reason != EndReason.None)
+            Shutdown(reason, code, code == CloseCode.None ? "" : "internal error");
 
         _context.Registry.Remove(this);
         DisposeSocket();
