@@ -19,7 +19,11 @@ public sealed class ControlCommandParserTests
         yield return Row("list websockets", new ControlCommand(CommandKind.List), "names are case-insensitive");
         yield return Row("List WebSockets", new ControlCommand(CommandKind.List), "mixed case");
         yield return Row("LIST", ControlCommand.Invalid(ControlCommandParser.ListUsage), "LIST without WEBSOCKETS");
-        yield return Row("LIST WEBSOCKETS x", ControlCommand.Invalid(ControlCommandParser.ListUsage), "LIST with an extra word");
+        yield return Row("LIST WEBSOCKETS room-7", new ControlCommand(CommandKind.ListChannel, Channel: "room-7"), "LIST of a channel");
+        yield return Row("LIST WEBSOCKETS room/7", ControlCommand.Invalid(ControlCommandParser.ListUsage), "LIST of a bad channel name");
+        yield return Row("LIST WEBSOCKETS a b", ControlCommand.Invalid(ControlCommandParser.ListUsage), "LIST with two words more");
+        yield return Row("list channels", new ControlCommand(CommandKind.ListChannels), "LIST CHANNELS");
+        yield return Row("LIST CHANNELS x", ControlCommand.Invalid(ControlCommandParser.ListUsage), "LIST CHANNELS with a word more");
         yield return Row("LIST WEBSOCKETS ", ControlCommand.Invalid(ControlCommandParser.ListUsage), "LIST with a trailing space");
 
         yield return Row("SEND MESSAGE b1 hi", new ControlCommand(CommandKind.SendMessage, "b1", MessageStart: 16), "SEND MESSAGE");
@@ -72,6 +76,28 @@ public sealed class ControlCommandParserTests
         yield return Row("BROADCAST BINARY b1 3", Skip(3, "usage: BROADCAST BINARY <length>"), "an id where none belongs: its payload is skipped");
         yield return Row("BROADCAST", ControlCommand.Invalid(ControlCommandParser.BroadcastUsage), "BROADCAST alone");
         yield return Row("BROADCAST ALL x", ControlCommand.Invalid(ControlCommandParser.BroadcastUsage), "an unknown BROADCAST form");
+
+        yield return Row("PUBLISH MESSAGE news hi all", new ControlCommand(CommandKind.PublishMessage, Channel: "news", MessageStart: 21), "PUBLISH MESSAGE");
+        yield return Row("publish message A-z_0=9@,.; ", new ControlCommand(CommandKind.PublishMessage, Channel: "A-z_0=9@,.;", MessageStart: 28), "the whole channel alphabet, an empty message");
+        yield return Row("PUBLISH MESSAGE " + new string('c', 200) + " x", new ControlCommand(CommandKind.PublishMessage, Channel: new string('c', 200), MessageStart: 217), "a channel of 200 characters");
+        yield return Row("PUBLISH MESSAGE " + new string('c', 201) + " x", ControlCommand.Invalid(ControlUsage.PublishMessage), "a channel of 201 characters");
+        yield return Row("PUBLISH MESSAGE room#7 x", ControlCommand.Invalid(ControlUsage.PublishMessage), "a channel with '#'");
+        yield return Row("PUBLISH MESSAGE news", ControlCommand.Invalid(ControlUsage.PublishMessage), "no message");
+        yield return Row("PUBLISH TEXT news 5", new ControlCommand(CommandKind.PublishText, Channel: "news", Length: 5, HasPayload: true), "PUBLISH TEXT");
+        yield return Row("PUBLISH BINARY news 0", new ControlCommand(CommandKind.PublishBinary, Channel: "news", Length: 0, HasPayload: true), "PUBLISH BINARY");
+        yield return Row("PUBLISH TEXT news/x 5", Skip(5, ControlUsage.PublishText), "a bad channel: the payload is skipped");
+        yield return Row("PUBLISH TEXT news", Fatal(ControlUsage.PublishText), "no length: closes");
+        yield return Row("PUBLISH BINARY news 1001", Fatal("payload too large"), "PUBLISH over --max-message");
+        yield return Row("PUBLISH news x", ControlCommand.Invalid(ControlUsage.Publish), "an unknown PUBLISH form");
+        yield return Row("SUBSCRIBE u42 news", new ControlCommand(CommandKind.Subscribe, "u42", "news"), "SUBSCRIBE");
+        yield return Row("unsubscribe u42 news", new ControlCommand(CommandKind.Unsubscribe, "u42", "news"), "UNSUBSCRIBE");
+        yield return Row("SUBSCRIBE u42", ControlCommand.Invalid(ControlUsage.Subscribe), "SUBSCRIBE without a channel");
+        yield return Row("SUBSCRIBE u42 news x", ControlCommand.Invalid(ControlUsage.Subscribe), "SUBSCRIBE with a word more");
+        yield return Row("SUBSCRIBE ué news", ControlCommand.Invalid(ControlUsage.Subscribe), "SUBSCRIBE with a bad id");
+        yield return Row("UNSUBSCRIBE u42 néws", ControlCommand.Invalid(ControlUsage.Unsubscribe), "UNSUBSCRIBE with a bad channel");
+        yield return Row("CHANNELS u42", new ControlCommand(CommandKind.Channels, "u42"), "CHANNELS");
+        yield return Row("CHANNELS", ControlCommand.Invalid(ControlUsage.Channels), "CHANNELS without an id");
+        yield return Row("CHANNELS u42 news", ControlCommand.Invalid(ControlUsage.Channels), "CHANNELS with a word more");
 
         yield return Row("CLOSE b1", new ControlCommand(CommandKind.Close, "b1"), "CLOSE with code 1000 by default");
         yield return Row("CLOSE b1 4001", new ControlCommand(CommandKind.Close, "b1", CloseCode: 4001), "CLOSE with a code");
@@ -156,7 +182,8 @@ public sealed class ControlCommandParserTests
         string[] verbs = ControlCommandParser.Help.Select(line => string.Join(' ', line.Split(' ').Take(2))).ToArray();
 
         verbs.Should().StartWith("LIST WEBSOCKETS");
-        foreach (string form in new[] { "SEND MESSAGE", "SEND TEXT", "SEND BINARY", "BROADCAST MESSAGE", "BROADCAST TEXT", "BROADCAST BINARY" })
+        foreach (string form in new[] { "SEND MESSAGE", "SEND TEXT", "SEND BINARY", "PUBLISH MESSAGE", "PUBLISH TEXT", "PUBLISH BINARY",
+                     "BROADCAST MESSAGE", "BROADCAST TEXT", "BROADCAST BINARY", "LIST CHANNELS", "SUBSCRIBE <id>", "UNSUBSCRIBE <id>", "CHANNELS <id>" })
             verbs.Should().Contain(form);
         ControlCommandParser.Help.Select(line => line.Split(' ')[0]).Should().Contain(["CLOSE", "STATS", "HELP", "QUIT"]);
         ControlCommandParser.Help.Should().OnlyContain(line => !line.Contains('\n') && !line.StartsWith("OK") && !line.StartsWith("ERR"));

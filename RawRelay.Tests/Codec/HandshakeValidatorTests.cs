@@ -27,7 +27,7 @@ public sealed class HandshakeValidatorTests
     public void A_valid_request_is_accepted_with_its_id_and_key()
     {
         HandshakeDecision decision = Validate(Valid);
-        decision.Should().Be(new HandshakeDecision(101, "", "board", Key));
+        decision.Should().BeEquivalentTo(new HandshakeDecision(101, "", "board", Key, []));
         decision.Accepted.Should().BeTrue();
     }
 

@@ -14,6 +14,8 @@ internal sealed class FakeConnection(string id, long sequence, DeliveryResult an
 
     public string RemoteAddress => "127.0.0.1:1";
 
+    public string[] OwnChannels { get; init; } = [];
+
     public bool IsClosing { get; set; }
 
     public ref HubSlots Slots => ref _slots;

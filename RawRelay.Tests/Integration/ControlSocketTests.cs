@@ -70,7 +70,7 @@ public sealed class ControlSocketTests
 
     [TestCase("FROB", "ERR unknown command: FROB")]
     [TestCase("frob 1 2", "ERR unknown command: frob")]
-    [TestCase("LIST", "ERR usage: LIST WEBSOCKETS")]
+    [TestCase("LIST", "ERR usage: LIST WEBSOCKETS [<channel>] | LIST CHANNELS")]
     [TestCase("SEND MESSAGE", "ERR usage: SEND MESSAGE <id> <message>")]
     [TestCase("SEND MESSAGE has-no-message", "ERR usage: SEND MESSAGE <id> <message>")]
     [TestCase("SEND PIGEON b1 x", "ERR usage: SEND MESSAGE <id> <message> | SEND TEXT <id> <length> | SEND BINARY <id> <length>")]
@@ -202,7 +202,7 @@ public sealed class ControlSocketTests
 
         status.Should().Be("OK");
         lines.Select(line => line.Split(' ')[0]).Should().Equal("connections", "connections_total", "messages_out",
-            "messages_in", "bytes_out", "bytes_in", "slow_clients_dropped", "uptime_seconds");
+            "messages_in", "bytes_out", "bytes_in", "slow_clients_dropped", "uptime_seconds", "channels", "subscriptions");
         lines.Should().OnlyContain(line => System.Text.RegularExpressions.Regex.IsMatch(line, @"^[a-z_]+ \d+$"));
     }
 
@@ -234,8 +234,9 @@ public sealed class ControlSocketTests
         (List<string> lines, string status) = await control.CommandWithDataAsync("help", ct);
 
         status.Should().Be("OK");
-        lines.Select(line => line.Split(' ')[0]).Distinct().Should().Equal("LIST", "SEND", "BROADCAST", "CLOSE", "STATS", "HELP", "QUIT");
-        lines.Should().HaveCount(11);
+        lines.Select(line => line.Split(' ')[0]).Distinct().Should().Equal(
+            "LIST", "SEND", "PUBLISH", "BROADCAST", "SUBSCRIBE", "UNSUBSCRIBE", "CHANNELS", "CLOSE", "STATS", "HELP", "QUIT");
+        lines.Should().HaveCount(19);
     }
 
     [Test, CancelAfter(10_000)]

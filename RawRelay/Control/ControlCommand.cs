@@ -5,12 +5,20 @@ internal enum CommandKind
     /// <summary>An empty line: ignored, no reply.</summary>
     Empty,
     List,
+    ListChannel,
+    ListChannels,
     SendMessage,
     SendText,
     SendBinary,
+    PublishMessage,
+    PublishText,
+    PublishBinary,
     BroadcastMessage,
     BroadcastText,
     BroadcastBinary,
+    Subscribe,
+    Unsubscribe,
+    Channels,
     Close,
     Stats,
     Help,
@@ -30,14 +38,15 @@ internal enum CommandKind
 }
 
 /// <summary>
-/// One parsed control line. For <see cref="CommandKind.SendMessage"/> and
-/// <see cref="CommandKind.BroadcastMessage"/> the message is the rest of the line from
+/// One parsed control line. For the MESSAGE forms the message is the rest of the line from
 /// <see cref="MessageStart"/>, byte for byte; for the length-prefixed forms, valid or refused,
-/// <see cref="Length"/> bytes follow the line.
+/// <see cref="Length"/> bytes follow the line. <see cref="Id"/> and <see cref="Channel"/> are the
+/// command's target, as it has one.
 /// </summary>
 internal readonly record struct ControlCommand(
     CommandKind Kind,
     string Id = "",
+    string Channel = "",
     int MessageStart = 0,
     long Length = 0,
     int CloseCode = 1000,

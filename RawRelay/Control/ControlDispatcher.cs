@@ -24,11 +24,35 @@ internal sealed class ControlDispatcher
             case CommandKind.SendMessage:
                 replies.Ok(_relay.Send(command.Id, Message(MessageKind.Text, line[command.MessageStart..])));
                 break;
+            case CommandKind.PublishMessage:
+                replies.Ok(_relay.Publish(command.Channel, Message(MessageKind.Text, line[command.MessageStart..])));
+                break;
             case CommandKind.BroadcastMessage:
                 replies.Ok(_relay.Broadcast(Message(MessageKind.Text, line[command.MessageStart..])));
                 break;
             case CommandKind.List:
-                List(replies);
+                List(_relay.Registry.ListOldestFirst(), replies);
+                break;
+            case CommandKind.ListChannel:
+                List(_relay.ListChannel(command.Channel), replies);
+                break;
+            case CommandKind.ListChannels:
+                ListChannels(replies);
+                break;
+            case CommandKind.Subscribe:
+                if (_relay.Subscribe(command.Id, command.Channel) is { } subscribed)
+                    replies.Ok(subscribed);
+                else
+                    replies.Error("too many channels");
+                break;
+            case CommandKind.Unsubscribe:
+                replies.Ok(_relay.Unsubscribe(command.Id, command.Channel));
+                break;
+            case CommandKind.Channels:
+                string[] names = _relay.ChannelsOf(command.Id);
+                foreach (string name in names)
+                    replies.Line("channel " + name);
+                replies.Ok(names.Length);
                 break;
             case CommandKind.Close:
                 replies.Ok(_relay.Close(command.Id, command.CloseCode, command.Reason));
@@ -37,7 +61,7 @@ internal sealed class ControlDispatcher
                 Stats(replies);
                 break;
             case CommandKind.Help:
-                foreach (string helpLine in ControlCommandParser.Help)
+                foreach (string helpLine in ControlUsage.HelpLines)
                     replies.Line(helpLine);
                 replies.Line("OK");
                 break;
@@ -59,7 +83,7 @@ internal sealed class ControlDispatcher
             return;
         }
 
-        bool text = command.Kind is CommandKind.SendText or CommandKind.BroadcastText;
+        bool text = command.Kind is CommandKind.SendText or CommandKind.PublishText or CommandKind.BroadcastText;
         if (text && !WebSockets.Utf8Validator.IsValid(payload.Span))
         {
             replies.Error("message is not valid UTF-8");
@@ -67,9 +91,12 @@ internal sealed class ControlDispatcher
         }
 
         Message message = Message(text ? MessageKind.Text : MessageKind.Binary, payload);
-        replies.Ok(command.Kind is CommandKind.SendText or CommandKind.SendBinary
-            ? _relay.Send(command.Id, message)
-            : _relay.Broadcast(message));
+        replies.Ok(command.Kind switch
+        {
+            CommandKind.SendText or CommandKind.SendBinary => _relay.Send(command.Id, message),
+            CommandKind.PublishText or CommandKind.PublishBinary => _relay.Publish(command.Channel, message),
+            _ => _relay.Broadcast(message),
+        });
     }
 
     private Message Message(MessageKind kind, ReadOnlyMemory<byte> payload)
@@ -78,9 +105,8 @@ internal sealed class ControlDispatcher
         return _message;
     }
 
-    private void List(ControlReplies replies)
+    private static void List(IRelayConnection[] connections, ControlReplies replies)
     {
-        IRelayConnection[] connections = _relay.Registry.ListOldestFirst();
         foreach (IRelayConnection connection in connections)
         {
             replies.Append(connection.Id);
@@ -89,6 +115,20 @@ internal sealed class ControlDispatcher
         }
 
         replies.Ok(connections.Length);
+    }
+
+    private void ListChannels(ControlReplies replies)
+    {
+        int count = 0;
+        foreach (Channel channel in _relay.Registry.Channels.InByteOrder())
+        {
+            if (channel.IsRetired)
+                continue;
+            replies.Line($"channel {channel.Name} {channel.Count}");
+            count++;
+        }
+
+        replies.Ok(count);
     }
 
     private void Stats(ControlReplies replies)
@@ -102,6 +142,8 @@ internal sealed class ControlDispatcher
         replies.Line($"bytes_in {stats.BytesIn}");
         replies.Line($"slow_clients_dropped {stats.SlowClientsDropped}");
         replies.Line($"uptime_seconds {stats.UptimeSeconds}");
+        replies.Line($"channels {_relay.Registry.Channels.Count}");
+        replies.Line($"subscriptions {_relay.Registry.Channels.Subscriptions}");
         replies.Line("OK");
     }
 }

@@ -29,6 +29,8 @@ internal sealed class RelayCommandLine
     private readonly Option<long> _sendQueueTotal = new("--send-queue-total") { Description = "bytes all slow clients together may hold before the next one to grow is cut off (default 268435456)", DefaultValueFactory = _ => 256L * 1024 * 1024 };
     private readonly Option<int> _sendTimeout = new("--send-timeout") { Description = "seconds a client's send queue may stay non-empty before it is cut off; 0 for never (default 30)", DefaultValueFactory = _ => 30 };
     private readonly Option<int> _pingInterval = new("--ping-interval") { Description = "seconds between server pings; 0 turns pings off (default 30)", DefaultValueFactory = _ => 30 };
+    private readonly Option<int> _subscriptionTtl = new("--subscription-ttl") { Description = "seconds an id's subscriptions outlive its last connection (default 600)", DefaultValueFactory = _ => 600 };
+    private readonly Option<int> _maxChannels = new("--max-channels") { Description = "channels one id may be subscribed to, and one connection may ask for (default 128)", DefaultValueFactory = _ => 128 };
     private readonly Option<int> _handshakeTimeout = new("--handshake-timeout") { Description = "seconds a client has to complete its HTTP request (default 10)", DefaultValueFactory = _ => 10 };
     private readonly Option<int> _maxConnections = new("--max-connections") { Description = "open WebSocket connections; more get HTTP 503 (default 100000)", DefaultValueFactory = _ => 100_000 };
     private readonly Option<string> _logLevel = new("--log-level") { Description = "debug, info, warn or error (default info)", DefaultValueFactory = _ => "info" };
@@ -41,7 +43,7 @@ internal sealed class RelayCommandLine
     {
         Root = new RootCommand("RawRelay: holds browsers' WebSocket connections and sends them what a local control socket says.")
         {
-            _port, _bind, _path, _control, _controlMode, _static, _maxMessage, _sendQueue, _sendQueueTotal, _sendTimeout, _pingInterval,
+            _port, _bind, _path, _control, _controlMode, _static, _maxMessage, _sendQueue, _sendQueueTotal, _sendTimeout, _pingInterval, _subscriptionTtl, _maxChannels,
             _handshakeTimeout, _maxConnections, _logLevel, _echo, _secret, _allowedOrigin, _trustProxy,
         };
         Root.Subcommands.Add(new BenchCommandLine().Command);
@@ -99,6 +101,12 @@ internal sealed class RelayCommandLine
         int pingInterval = parsed.GetValue(_pingInterval);
         if (pingInterval < 0)
             return Fail("--ping-interval must be 0 or more", out error);
+        int subscriptionTtl = parsed.GetValue(_subscriptionTtl);
+        if (subscriptionTtl < 0)
+            return Fail("--subscription-ttl must be 0 or more", out error);
+        int maxChannels = parsed.GetValue(_maxChannels);
+        if (maxChannels < 1)
+            return Fail("--max-channels must be at least 1", out error);
         int handshakeTimeout = parsed.GetValue(_handshakeTimeout);
         if (handshakeTimeout < 1)
             return Fail("--handshake-timeout must be at least 1", out error);
@@ -124,6 +132,8 @@ internal sealed class RelayCommandLine
             SendQueueTotal = sendQueueTotal,
             SendTimeout = sendTimeout,
             PingInterval = pingInterval,
+            SubscriptionTtl = subscriptionTtl,
+            MaxChannels = maxChannels,
             HandshakeTimeout = handshakeTimeout,
             MaxConnections = maxConnections,
             LogLevel = level,

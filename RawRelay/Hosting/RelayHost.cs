@@ -35,7 +35,7 @@ internal sealed class RelayHost : IDisposable
         _staticFiles = staticFiles;
         var registry = new ConnectionRegistry();
         var stats = new RelayStats();
-        _relay = new Relay(registry, stats);
+        _relay = new Relay(registry, stats, options.MaxChannels);
         _context = new ConnectionContext(new ConnectionOptions
         {
             MaxMessage = options.MaxMessage,
@@ -91,7 +91,7 @@ internal sealed class RelayHost : IDisposable
         _log.Info($"listening on {HttpEndPoint} path {_options.Path}, control socket {_options.Control}" +
             (_staticFiles is null ? "" : $", static files from {Path.GetFullPath(_options.Static!)}"));
         var policy = new HandshakePolicy(_options.AllowedOrigins, _options.Secret,
-            () => DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+            () => DateTimeOffset.UtcNow.ToUnixTimeSeconds(), _options.MaxChannels);
         var httpOptions = new HttpOptions
         {
             Path = _options.Path,
@@ -106,9 +106,10 @@ internal sealed class RelayHost : IDisposable
             ? _context.Keepalive.RunAsync(_context.Live, TimeSpan.FromSeconds(_options.PingInterval), stop)
             : Task.CompletedTask;
         Task backlogs = BacklogWatch.RunAsync(_context, stop);
+        Task expiry = ExpireSubscriptionsAsync(stop);
         using var trimmer = new MemoryTrimmer(_context.Live, _context.Stats, _log, TimeSpan.FromMilliseconds(500));
 
-        await Task.WhenAll(httpLoop, controlLoop, pings, backlogs).ConfigureAwait(false);
+        await Task.WhenAll(httpLoop, controlLoop, pings, backlogs, expiry).ConfigureAwait(false);
         // SPEC order: stop accepting, close 1001 to every client and wait for them (at most the shutdown
         // timeout), then remove the control socket file.
         _log.Info($"shutting down: closing {_context.Live.Count} connection(s)");
@@ -126,6 +127,21 @@ internal sealed class RelayHost : IDisposable
         var connection = new ControlConnection(socket, new ControlDispatcher(_relay), _options.MaxMessage, _controlBudget, _log);
         await connection.RunAsync(stop).ConfigureAwait(false);
         _log.Debug("control connection closed");
+    }
+
+    /// <summary>Once a second, forgets the subscriptions of ids that have had no connection for <c>--subscription-ttl</c>.</summary>
+    private async Task ExpireSubscriptionsAsync(CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+                _context.Registry.ExpireIdle(_options.SubscriptionTtl * 1000L);
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutting down.
+        }
     }
 
     private async Task CloseAllAsync()

@@ -20,6 +20,8 @@ internal sealed record RelayOptions
     public long SendQueueTotal { get; init; } = 256L * 1024 * 1024;
     public int SendTimeout { get; init; } = 30;
     public int PingInterval { get; init; } = 30;
+    public int SubscriptionTtl { get; init; } = 600;
+    public int MaxChannels { get; init; } = 128;
     public int HandshakeTimeout { get; init; } = 10;
     public int MaxConnections { get; init; } = 100_000;
     public LogLevel LogLevel { get; init; } = LogLevel.Info;

@@ -26,24 +26,30 @@ internal static class HandshakeValidator
             return HandshakeDecision.Refuse(400, "missing or bad Sec-WebSocket-Key");
         if (!QueryString.TryGet(head.Query, "id", out string id, out _) || !ConnectionIds.IsValid(id))
             return HandshakeDecision.Refuse(400, "missing or invalid id");
+        if (QueryString.GetAll(head.Query, "channel") is not { } asked || !asked.TrueForAll(static c => ChannelNames.IsValid(c)))
+            return HandshakeDecision.Refuse(400, "invalid channel name");
+        string[] channels = [.. asked.Distinct(StringComparer.Ordinal)];
+        if (channels.Length > policy.MaxChannels)
+            return HandshakeDecision.Refuse(400, $"more than {policy.MaxChannels} channels");
         if (head["Sec-WebSocket-Version"]?.Trim() != "13")
             return HandshakeDecision.Refuse(426, "Sec-WebSocket-Version 13 required");
 
         if (policy.AllowedOrigins.Count > 0 && !policy.AllowedOrigins.Contains(head["Origin"] ?? ""))
             return HandshakeDecision.Refuse(403, "origin not allowed");
-        if (policy.Secret is not null && !HasValidToken(head.Query, id, policy))
+        if (policy.Secret is not null && !HasValidToken(head.Query, id, asked, policy))
             return HandshakeDecision.Refuse(403, "missing, invalid or expired token");
 
-        return new HandshakeDecision(101, "", id, key!);
+        return new HandshakeDecision(101, "", id, key!, channels);
     }
 
-    private static bool HasValidToken(string query, string id, HandshakePolicy policy)
+    /// <summary>The token covers the id, the expiry and the channels asked for, in the order of the query (SPEC, Security).</summary>
+    private static bool HasValidToken(string query, string id, List<string> channels, HandshakePolicy policy)
     {
         if (!QueryString.TryGet(query, "exp", out string expText, out _)
             || !QueryString.TryGet(query, "token", out string token, out _))
             return false;
         if (!long.TryParse(expText, NumberStyles.None, CultureInfo.InvariantCulture, out long exp) || exp <= policy.UnixNow())
             return false;
-        return ConnectionToken.Verify(policy.Secret!, id, exp, token);
+        return ConnectionToken.Verify(policy.Secret!, id, exp, channels, token);
     }
 }

@@ -104,7 +104,7 @@ internal sealed class HttpConnectionHandler
             }
 
             IPAddress? forwardedFor = _options.TrustProxy ? ClientAddress.FromForwardedFor(head) : null;
-            var connection = new WebSocketConnection(socket, decision.Id, (IPEndPoint)socket.RemoteEndPoint!, forwardedFor,
+            var connection = new WebSocketConnection(socket, decision.Id, decision.Channels, (IPEndPoint)socket.RemoteEndPoint!, forwardedFor,
                 _context.Registry.NextSequence(), _context);
             // The 101 is queued first, its flush held by the connection: a message sent to the id the moment
             // it is registered queues behind the 101 instead of overtaking it.

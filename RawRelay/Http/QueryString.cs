@@ -34,6 +34,27 @@ internal static class QueryString
         return false;
     }
 
+    /// <summary>
+    /// Every value of the parameters named <paramref name="name"/>, in order, percent-decoded (an empty list
+    /// when there is none); null when one is badly encoded.
+    /// </summary>
+    public static List<string>? GetAll(string query, string name)
+    {
+        var values = new List<string>();
+        foreach (Range part in query.AsSpan().Split('&'))
+        {
+            ReadOnlySpan<char> pair = query.AsSpan()[part];
+            int equals = pair.IndexOf('=');
+            if (!(equals < 0 ? pair : pair[..equals]).SequenceEqual(name))
+                continue;
+            if (PercentDecode(equals < 0 ? [] : pair[(equals + 1)..]) is not { } decoded)
+                return null;
+            values.Add(decoded);
+        }
+
+        return values;
+    }
+
     /// <summary>Decodes %XX escapes; null for a bad escape or bytes that are not UTF-8.</summary>
     public static string? PercentDecode(ReadOnlySpan<char> encoded)
     {

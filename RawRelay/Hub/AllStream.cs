@@ -1,7 +1,11 @@
 namespace RawRelay.Hub;
 
-/// <summary>The stream every connection is on: BROADCAST's, and the registry's list of all. Thread-safe.</summary>
+/// <summary>The stream every connection is on: BROADCAST's, and the registry's list of all. Never retired. Thread-safe.</summary>
 internal sealed class AllStream : Stream
 {
-    protected override ref int IndexOf(IRelayConnection connection) => ref connection.Slots.AllIndex;
+    protected override int GetIndex(IRelayConnection connection) => connection.Slots.AllIndex;
+
+    protected override void SetIndex(IRelayConnection connection, int index) => connection.Slots.AllIndex = index;
+
+    protected override bool IsUnused() => false;
 }

@@ -3,17 +3,30 @@ using System.Collections.Concurrent;
 namespace RawRelay.Hub;
 
 /// <summary>
-/// Tracks the listed connections: all of them (<see cref="All"/>, BROADCAST's stream) and each id's
-/// (several may share one). It only tracks: fan-out is the streams' and <see cref="Relay"/>'s. Adding
-/// and removing cost O(1) whatever the number of connections per id; only LIST sorts, by sequence.
-/// Thread-safe: lookups by id are lock-free; each stream has its own lock.
+/// Tracks the listed connections: all of them (<see cref="All"/>, BROADCAST's stream), each id's (several
+/// may share one) with the id's subscriptions, and the channels (<see cref="Channels"/>). It only tracks:
+/// fan-out is the streams' and <see cref="Relay"/>'s. Adding and removing cost O(1) whatever the number of
+/// connections per id or channel; only LIST sorts. Ids that have subscriptions but no connection are
+/// forgotten after the subscription ttl (<see cref="ExpireIdle"/>). Thread-safe: lookups are lock-free;
+/// each stream has its own lock.
 /// </summary>
 internal sealed class ConnectionRegistry
 {
     private readonly ConcurrentDictionary<string, IdStream> _ids = new(StringComparer.Ordinal);
+    private readonly PriorityQueue<IdStream, long> _idle = new();
+    private readonly Lock _idleGate = new();
+    private readonly Action<IdStream> _becameIdle;
     private long _nextSequence;
 
+    public ConnectionRegistry() => _becameIdle = stream =>
+    {
+        lock (_idleGate)
+            _idle.Enqueue(stream, Environment.TickCount64);
+    };
+
     public AllStream All { get; } = new();
+
+    public ChannelMap Channels { get; } = new();
 
     public int Count => All.Count;
 
@@ -21,19 +34,16 @@ internal sealed class ConnectionRegistry
     public long NextSequence() => Interlocked.Increment(ref _nextSequence);
 
     /// <summary>
-    /// Lists a connection unless <paramref name="limit"/> are listed already. A connection removed while
-    /// this runs (shutdown's close of all) ends up not listed.
+    /// Lists a connection unless <paramref name="limit"/> are listed already; it joins its id's channels and
+    /// those it asked for. A connection removed while this runs (shutdown's close of all) ends up not listed.
     /// </summary>
     public bool TryAdd(IRelayConnection connection, int limit)
     {
         if (!All.Add(connection, limit))
             return false;
-        while (true)
+        while (!IdStreamOf(connection.Id).Add(connection))
         {
-            IdStream stream = _ids.GetOrAdd(connection.Id, static id => new IdStream(id));
-            if (stream.Add(connection))
-                break;
-            _ids.TryRemove(new KeyValuePair<string, IdStream>(connection.Id, stream));   // retired a moment ago
+            // That id's stream was retired by its last leaver a moment ago: ask again.
         }
 
         if (Interlocked.CompareExchange(ref connection.Slots.State, HubSlots.Listed, HubSlots.New) != HubSlots.New)
@@ -41,28 +51,88 @@ internal sealed class ConnectionRegistry
         return true;
     }
 
-    /// <summary>Removes a connection; safe to call more than once, and before or while it is added.</summary>
+    /// <summary>Removes a connection (from every stream); safe to call more than once, and before or while it is added.</summary>
     public void Remove(IRelayConnection connection)
     {
         if (Interlocked.Exchange(ref connection.Slots.State, HubSlots.Removed) == HubSlots.Listed)
             Unlist(connection);                 // from New, the adder unlists it; from Removed, it is gone
     }
 
-    /// <summary>The id's stream, or null when the id has no connection.</summary>
+    /// <summary>The id's stream, or null when the id has no connection and no subscription.</summary>
     public IdStream? Find(string id) => _ids.TryGetValue(id, out IdStream? stream) ? stream : null;
 
-    /// <summary>Every listed connection that is not closing, oldest first (for LIST: only it needs the order).</summary>
-    public IRelayConnection[] ListOldestFirst()
+    /// <summary>Subscribes an id (which may have no connection yet) to a channel; the id's open connections join it.</summary>
+    public SubscribeOutcome Subscribe(string id, string channel, int maxChannels, out int connections)
     {
-        IRelayConnection[] all = Array.FindAll(All.Snapshot(), static c => !c.IsClosing);
-        Array.Sort(all, static (a, b) => a.Sequence.CompareTo(b.Sequence));
-        return all;
+        while (true)
+        {
+            SubscribeOutcome outcome = IdStreamOf(id).Subscribe(channel, maxChannels, out connections);
+            if (outcome != SubscribeOutcome.Retired)
+                return outcome;
+        }
+    }
+
+    /// <summary>Ends an id's subscription to a channel and takes its connections off it; returns how many left.</summary>
+    public int Unsubscribe(string id, string channel)
+    {
+        if (Find(id) is not { } stream)
+            return 0;
+        int left = stream.Unsubscribe(channel, out bool retired);
+        if (retired)
+            Forget(stream);
+        return left;
+    }
+
+    /// <summary>Every listed connection that is not closing, oldest first (for LIST: only it needs the order).</summary>
+    public IRelayConnection[] ListOldestFirst() => OldestFirst(All);
+
+    /// <summary>The listed connections of one stream that are not closing, oldest first.</summary>
+    public static IRelayConnection[] OldestFirst(Stream stream)
+    {
+        IRelayConnection[] members = Array.FindAll(stream.Snapshot(), static c => !c.IsClosing);
+        Array.Sort(members, static (a, b) => a.Sequence.CompareTo(b.Sequence));
+        return members;
+    }
+
+    /// <summary>Forgets the subscriptions of ids that have had no connection for <paramref name="ttl"/> ms.</summary>
+    public void ExpireIdle(long ttl)
+    {
+        long now = Environment.TickCount64;
+        while (true)
+        {
+            IdStream stream;
+            lock (_idleGate)
+            {
+                if (!_idle.TryPeek(out stream!, out long since) || now - since < ttl)
+                    return;
+                _idle.Dequeue();
+            }
+
+            if (stream.ExpireIfIdle(now, ttl, out long? due))
+                Forget(stream);
+            else if (due is { } later)
+                lock (_idleGate)
+                    _idle.Enqueue(stream, later - ttl);  // a SUBSCRIBE or a close since: due later
+        }
+    }
+
+    private IdStream IdStreamOf(string id)
+    {
+        while (true)
+        {
+            IdStream stream = _ids.GetOrAdd(id, static (key, registry) => new IdStream(key, registry.Channels, registry._becameIdle), this);
+            if (!stream.IsRetired)
+                return stream;
+            Forget(stream);                     // retired a moment ago
+        }
     }
 
     private void Unlist(IRelayConnection connection)
     {
         All.Remove(connection);
         if (Find(connection.Id) is { } stream && stream.Remove(connection))
-            _ids.TryRemove(new KeyValuePair<string, IdStream>(connection.Id, stream));   // retired: it takes no member again
+            Forget(stream);                     // retired: it takes no member again
     }
+
+    private void Forget(IdStream stream) => _ids.TryRemove(new KeyValuePair<string, IdStream>(stream.Id, stream));
 }

@@ -27,6 +27,9 @@ internal interface IRelayConnection
     /// <summary>Order of registration; LIST shows the oldest first.</summary>
     long Sequence { get; }
 
+    /// <summary>The channels the connection asked for when it connected (SPEC): its own, for as long as it lives.</summary>
+    string[] OwnChannels { get; }
+
     /// <summary>The client's address as LIST shows it: <c>1.2.3.4:port</c> or <c>[::1]:port</c>.</summary>
     string RemoteAddress { get; }
 

@@ -1,27 +1,49 @@
 namespace RawRelay.Hub;
 
 /// <summary>
-/// The hub's commands: send to an id, broadcast, close an id's connections. A message is handed to each
-/// connection of its stream, which frames it in its dialect (once per dialect) and queues it without
-/// waiting; the relay never sees how bytes reach a socket. Thread-safe: any number of callers at once.
+/// The hub's commands: send to an id, publish to a channel, broadcast, subscribe ids to channels, close an
+/// id's connections. A message is handed to each connection of its stream, which frames it in its dialect
+/// (once per dialect) and queues it without waiting; the relay never sees how bytes reach a socket.
+/// Thread-safe: any number of callers at once.
 /// </summary>
 internal sealed class Relay
 {
-    public Relay(ConnectionRegistry registry, RelayStats stats)
+    public Relay(ConnectionRegistry registry, RelayStats stats, int maxChannels = 128)
     {
         Registry = registry;
         Stats = stats;
+        MaxChannels = maxChannels;
     }
 
     public ConnectionRegistry Registry { get; }
 
     public RelayStats Stats { get; }
 
-    /// <summary>Hands the message to every connection with <paramref name="id"/>; returns how many count.</summary>
+    /// <summary>Subscriptions one id may have (<c>--max-channels</c>).</summary>
+    public int MaxChannels { get; }
+
+    /// <summary>Hands the message to every connection with <paramref name="id"/> (stream <c>#id</c>); returns how many count.</summary>
     public int Send(string id, Message message) => Count(Registry.Find(id)?.Publish(message) ?? default);
 
-    /// <summary>Hands the message to every connection; returns how many count.</summary>
+    /// <summary>Hands the message to every connection on <paramref name="channel"/>; returns how many count.</summary>
+    public int Publish(string channel, Message message) => Count(Registry.Channels.Find(channel)?.Publish(message) ?? default);
+
+    /// <summary>Hands the message to every connection (stream <c>*</c>); returns how many count.</summary>
     public int Broadcast(Message message) => Count(Registry.All.Publish(message));
+
+    /// <summary>Subscribes an id to a channel; null when the id has <see cref="MaxChannels"/> already, else its connections on it now.</summary>
+    public int? Subscribe(string id, string channel) =>
+        Registry.Subscribe(id, channel, MaxChannels, out int connections) == SubscribeOutcome.Subscribed ? connections : null;
+
+    /// <summary>Ends an id's subscription; returns how many of its connections left the channel.</summary>
+    public int Unsubscribe(string id, string channel) => Registry.Unsubscribe(id, channel);
+
+    /// <summary>The channels of an id: its subscriptions and its connections' channels, in byte order.</summary>
+    public string[] ChannelsOf(string id) => Registry.Find(id)?.ChannelNames() ?? [];
+
+    /// <summary>The connections on a channel that are not closing, oldest first.</summary>
+    public IRelayConnection[] ListChannel(string channel) =>
+        Registry.Channels.Find(channel) is { } found ? ConnectionRegistry.OldestFirst(found) : [];
 
     /// <summary>Starts the closing handshake on every connection with <paramref name="id"/>.</summary>
     public int Close(string id, int code, string reason)

@@ -26,11 +26,12 @@ internal sealed partial class WebSocketConnection : IRelayConnection
     private CloseCode _endCode;
     private int _disposed;
 
-    public WebSocketConnection(Socket socket, string id, IPEndPoint remote, IPAddress? forwardedFor, long sequence,
-        ConnectionContext context)
+    public WebSocketConnection(Socket socket, string id, string[] ownChannels, IPEndPoint remote, IPAddress? forwardedFor,
+        long sequence, ConnectionContext context)
     {
         _socket = socket;
         Id = id;
+        OwnChannels = ownChannels;
         _remote = remote;
         _forwardedFor = forwardedFor;
         Sequence = sequence;
@@ -40,6 +41,8 @@ internal sealed partial class WebSocketConnection : IRelayConnection
     }
 
     public string Id { get; }
+
+    public string[] OwnChannels { get; }
 
     public long Sequence { get; }
 
