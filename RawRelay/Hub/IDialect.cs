@@ -8,6 +8,9 @@ namespace RawRelay.Hub;
 /// </summary>
 internal interface IDialect
 {
-    /// <summary>The whole frame of <paramref name="message"/>; its bytes never change afterwards.</summary>
+    /// <summary>The whole frame of <paramref name="message"/>; its bytes never change afterwards (it may share a large buffer).</summary>
     ReadOnlyMemory<byte> Frame(Message message);
+
+    /// <summary>The whole frame of <paramref name="message"/> in an array of its own, exactly its size, to be kept.</summary>
+    byte[] FrameToKeep(Message message);
 }

@@ -1,10 +1,11 @@
 namespace RawRelay.Hub;
 
 /// <summary>
-/// One message on its way out: its kind and payload, and the frames the dialects made of it, so that each
-/// dialect frames it once however many connections get it. It lives for one fan-out: the payload may be
-/// the caller's buffer, and nothing keeps the message afterwards (a caller may <see cref="Reset"/> it for
-/// the next one). Not thread-safe: one fan-out at a time.
+/// One message on its way out: its kind and payload, its stream and position (given by the stream as it
+/// publishes it), and the frames the dialects made of it, so that each dialect frames it once however
+/// many connections get it. It lives for one fan-out: the payload may be the caller's buffer, and nothing
+/// keeps the message afterwards (a caller may <see cref="Reset"/> it for the next one; history keeps a
+/// frame of its own). Not thread-safe: one fan-out at a time.
 /// </summary>
 internal sealed class Message
 {
@@ -20,11 +21,30 @@ internal sealed class Message
 
     public ReadOnlyMemory<byte> Payload { get; private set; }
 
+    /// <summary>The stream the message is on: a channel's name, <c>#id</c> or <c>*</c>.</summary>
+    public string Stream { get; private set; } = "";
+
+    /// <summary>The epoch of the stream's life the message belongs to.</summary>
+    public string Epoch { get; private set; } = "";
+
+    /// <summary>The message's offset on its stream, from 1.</summary>
+    public long Offset { get; private set; }
+
+    /// <summary>Called by the stream as it publishes the message, under its lock.</summary>
+    public void SetPosition(string stream, string epoch, long offset)
+    {
+        Stream = stream;
+        Epoch = epoch;
+        Offset = offset;
+    }
+
     /// <summary>Makes this object the next message; frames of the previous one are forgotten.</summary>
     public void Reset(MessageKind kind, ReadOnlyMemory<byte> payload)
     {
         Kind = kind;
         Payload = payload;
+        Stream = Epoch = "";
+        Offset = 0;
         _dialect0 = _dialect1 = null;
         _frame0 = _frame1 = default;
         _more?.Clear();
@@ -46,8 +66,27 @@ internal sealed class Message
             }
         }
 
-        ReadOnlyMemory<byte> made = dialect.Frame(this);
-        if (_dialect0 is null)
+        return Remember(dialect, dialect.Frame(this));
+    }
+
+    /// <summary>
+    /// The frame of this message in <paramref name="dialect"/> in an array of its own, which may be kept
+    /// (history keeps it); later <see cref="FrameFor"/> calls for that dialect hand out the same bytes.
+    /// </summary>
+    public byte[] FrameToKeep(IDialect dialect)
+    {
+        byte[] kept = dialect.FrameToKeep(this);
+        Remember(dialect, kept);
+        return kept;
+    }
+
+    private ReadOnlyMemory<byte> Remember(IDialect dialect, ReadOnlyMemory<byte> made)
+    {
+        if (ReferenceEquals(_dialect0, dialect))
+            _frame0 = made;
+        else if (ReferenceEquals(_dialect1, dialect))
+            _frame1 = made;
+        else if (_dialect0 is null)
             (_dialect0, _frame0) = (dialect, made);
         else if (_dialect1 is null)
             (_dialect1, _frame1) = (dialect, made);

@@ -20,20 +20,21 @@ internal sealed class FrameArena
     public static FrameArena ForThisThread => t_arena ??= new FrameArena();
 
     /// <summary>A whole server frame holding <paramref name="payload"/>.</summary>
-    public ReadOnlyMemory<byte> Frame(Opcode opcode, ReadOnlySpan<byte> payload)
+    public ReadOnlyMemory<byte> Frame(Opcode opcode, ReadOnlySpan<byte> payload) => Frame(opcode, [], payload);
+
+    /// <summary>A whole server frame whose payload is <paramref name="prefix"/> then <paramref name="payload"/>.</summary>
+    public ReadOnlyMemory<byte> Frame(Opcode opcode, ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> payload)
     {
-        int length = FrameWriter.HeaderLength(payload.Length) + payload.Length;
+        int length = FrameWriter.HeaderLength(prefix.Length + payload.Length) + prefix.Length + payload.Length;
         if (length > MaxArenaFrame)
-            return FrameWriter.Frame(opcode, payload);
+            return FrameWriter.Frame(opcode, prefix, payload);
         if (_chunk.Length - _used < length)
         {
             _chunk = GC.AllocateUninitializedArray<byte>(ChunkSize);
             _used = 0;
         }
 
-        Span<byte> destination = _chunk.AsSpan(_used, length);
-        int headerLength = FrameWriter.WriteHeader(destination, opcode, payload.Length);
-        payload.CopyTo(destination[headerLength..]);
+        FrameWriter.WriteFrame(_chunk.AsSpan(_used, length), opcode, prefix, payload);
         var frame = new ReadOnlyMemory<byte>(_chunk, _used, length);
         _used += length;
         return frame;

@@ -53,12 +53,23 @@ internal static class FrameWriter
     }
 
     /// <summary>A whole frame in a new array.</summary>
-    public static byte[] Frame(Opcode opcode, ReadOnlySpan<byte> payload)
+    public static byte[] Frame(Opcode opcode, ReadOnlySpan<byte> payload) => Frame(opcode, [], payload);
+
+    /// <summary>A whole frame whose payload is <paramref name="prefix"/> then <paramref name="payload"/>, in a new array of its size.</summary>
+    public static byte[] Frame(Opcode opcode, ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> payload)
     {
-        var frame = new byte[HeaderLength(payload.Length) + payload.Length];
-        int headerLength = WriteHeader(frame, opcode, payload.Length);
-        payload.CopyTo(frame.AsSpan(headerLength));
+        int payloadLength = prefix.Length + payload.Length;
+        byte[] frame = GC.AllocateUninitializedArray<byte>(HeaderLength(payloadLength) + payloadLength);
+        WriteFrame(frame, opcode, prefix, payload);
         return frame;
+    }
+
+    /// <summary>Writes a whole frame (header, prefix, payload) into <paramref name="destination"/>, which is exactly its size.</summary>
+    public static void WriteFrame(Span<byte> destination, Opcode opcode, ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> payload)
+    {
+        int headerLength = WriteHeader(destination, opcode, prefix.Length + payload.Length);
+        prefix.CopyTo(destination[headerLength..]);
+        payload.CopyTo(destination[(headerLength + prefix.Length)..]);
     }
 
     /// <summary>A close frame with a code and a reason of at most 123 bytes of UTF-8.</summary>

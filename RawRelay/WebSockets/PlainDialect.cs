@@ -12,5 +12,9 @@ internal sealed class PlainDialect : IDialect
     }
 
     public ReadOnlyMemory<byte> Frame(Message message) =>
-        FrameArena.ForThisThread.Frame(message.Kind == MessageKind.Text ? Opcode.Text : Opcode.Binary, message.Payload.Span);
+        FrameArena.ForThisThread.Frame(OpcodeOf(message), message.Payload.Span);
+
+    public byte[] FrameToKeep(Message message) => FrameWriter.Frame(OpcodeOf(message), message.Payload.Span);
+
+    public static Opcode OpcodeOf(Message message) => message.Kind == MessageKind.Text ? Opcode.Text : Opcode.Binary;
 }

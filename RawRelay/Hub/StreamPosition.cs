@@ -1,0 +1,59 @@
+using System.Globalization;
+
+namespace RawRelay.Hub;
+
+/// <summary>
+/// A position on a stream, <c>&lt;epoch&gt;:&lt;offset&gt;</c> (SPEC): the offset counts the stream's messages
+/// from 1 (0: none yet); the epoch (1-32 letters and digits) names one life of those offsets. Immutable.
+/// </summary>
+internal readonly record struct StreamPosition(string Epoch, long Offset)
+{
+    public const int MaxEpochLength = 32;
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Epoch}:{Offset}");
+
+    /// <summary>Parses <c>&lt;epoch&gt;:&lt;offset&gt;</c>; false when malformed.</summary>
+    public static bool TryParse(ReadOnlySpan<char> text, out StreamPosition position)
+    {
+        position = default;
+        int colon = text.IndexOf(':');
+        if (colon is < 1 or > MaxEpochLength)
+            return false;
+        ReadOnlySpan<char> epoch = text[..colon], offset = text[(colon + 1)..];
+        foreach (char c in epoch)
+        {
+            if (!char.IsAsciiLetterOrDigit(c))
+                return false;
+        }
+
+        if (offset.IsEmpty || offset.Length > 19 || offset.ContainsAnyExceptInRange('0', '9')
+            || !long.TryParse(offset, NumberStyles.None, CultureInfo.InvariantCulture, out long value))
+            return false;
+        position = new StreamPosition(epoch.ToString(), value);
+        return true;
+    }
+}
+
+/// <summary>
+/// New epochs: a prefix drawn at start (so a relay restart never repeats one) and a counter. Thread-safe.
+/// </summary>
+internal static class Epochs
+{
+    private static readonly string Prefix = NewPrefix();
+    private static long s_counter;
+
+    /// <summary>An epoch no stream of this relay, or of an earlier run of it, has had.</summary>
+    public static string Next() => Prefix + Interlocked.Increment(ref s_counter).ToString("x", CultureInfo.InvariantCulture);
+
+    private static string NewPrefix()
+    {
+        // Guid.NewGuid reads the system's CSPRNG without loading libcrypto.
+        const string Alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+        byte[] random = Guid.NewGuid().ToByteArray();
+        return string.Create(8, random, static (chars, bytes) =>
+        {
+            for (int i = 0; i < chars.Length; i++)
+                chars[i] = Alphabet[bytes[i] % Alphabet.Length];
+        });
+    }
+}
