@@ -6,3 +6,6 @@ using System.Runtime.Versioning;
 // machine mark themselves NonParallelizable.
 [assembly: Parallelizable(ParallelScope.Fixtures)]
 [assembly: LevelOfParallelism(4)]
+
+// Every test fails when a relay it (or its fixture) started logged an ERROR line it did not expect.
+[assembly: RawRelay.Tests.Infrastructure.CheckRelayLogs]

@@ -6,9 +6,11 @@ using RawRelay.WebSockets;
 namespace RawRelay.Tests.Fuzz;
 
 /// <summary>
-/// Random and mutated client byte streams into the frame decoder: directly (every split of a stream gives
-/// the same answer, only 1002/1007/1009 or a valid close come out, nothing is allocated) and over a socket
-/// (the relay answers with exactly the close code the decoder predicts, then closes).
+/// Random and mutated client byte streams, judged by <see cref="WebSocketStreamModel"/> (a reference written
+/// from the SPEC and RFC 6455, sharing no code with the relay): directly into the frame decoder (every split
+/// of a stream gives the same answer, which is the model's; nothing is allocated) and over a socket to a
+/// relay with <c>--echo</c> (it sends exactly the model's pongs and echoed messages, then the model's close
+/// code, then closes).
 /// </summary>
 [TestFixture, NonParallelizable]
 public sealed class FrameDecoderFuzzTests
@@ -18,7 +20,7 @@ public sealed class FrameDecoderFuzzTests
     private static readonly int[] InterestingCodes = [0, 999, 1000, 1001, 1004, 1005, 1006, 1007, 1011, 1014, 1015, 1016, 2999, 3000, 4999, 5000, 65535];
 
     [Test, CancelAfter(300_000)]
-    public async Task Random_streams_decode_the_same_in_any_split_to_a_specified_outcome_without_allocating(CancellationToken ct)
+    public async Task Random_streams_decode_the_same_in_any_split_to_the_model_outcome_without_allocating(CancellationToken ct)
     {
         var tally = new Dictionary<string, int>();
         await Fuzzing.RunAsync(Fuzzer, Fuzzing.Seeds(Fuzzer, LoadSize.FuzzCases), seed =>
@@ -33,6 +35,17 @@ public sealed class FrameDecoderFuzzTests
                 split = split with { DataBytes = whole.DataBytes };
             split.Should().Be(whole, "the decoder's answer does not depend on how the bytes arrive");
             CheckSpecified(whole);
+            if (Completed(input) is { } completed)
+            {
+                Outcome decoded = Decode(completed.Stream, [completed.Stream.Length]);
+                StreamVerdict model = completed.Verdict;
+                string because = $"the model's verdict on {Convert.ToHexString(completed.Stream[..Math.Min(40, completed.Stream.Length)])}... is {model.End} {model.Code}";
+                (decoded.Status switch { DecodeStatus.Failed => StreamEnd.Failed, DecodeStatus.CloseReceived => StreamEnd.CloseReceived, _ => StreamEnd.NeedMoreData })
+                    .Should().Be(model.End, because);
+                decoded.Code.Should().Be(model.Code, because);
+                (decoded.Messages, decoded.Pings, decoded.Pongs).Should().Be((model.Messages, model.Pings, model.Pongs), because);
+            }
+
             string key = whole.Status == DecodeStatus.NeedMoreData ? "incomplete" : $"{whole.Status} {whole.Code}";
             tally[key] = tally.GetValueOrDefault(key) + 1;
             return Task.CompletedTask;
@@ -41,33 +54,56 @@ public sealed class FrameDecoderFuzzTests
     }
 
     [Test, CancelAfter(300_000)]
-    public async Task Random_streams_over_a_socket_get_the_predicted_close_code(CancellationToken ct)
+    public async Task Random_streams_over_a_socket_get_the_model_pongs_echoes_and_close_code(CancellationToken ct)
     {
         await using RelayFixture relay = RelayFixture.Start(o => o with { MaxMessage = MaxMessage, Echo = true, LogLevel = RawRelay.Diagnostics.LogLevel.Warn });
         int index = 0, connected = 0;
         await Fuzzing.RunAsync(Fuzzer, Fuzzing.Seeds(Fuzzer, LoadSize.FuzzCases / 10), async seed =>
         {
             var random = new Random(seed);
-            byte[] input = Stream(random);
-            Outcome expected = Decode(input, [input.Length]);
-            if (expected.Status == DecodeStatus.NeedMoreData)
-                input = [.. input, .. ClientFrames.Close(1000)];     // an unfinished stream: end it with a close
-            expected = Decode(input, [input.Length]);
-            if (expected.Status == DecodeStatus.NeedMoreData)
+            if (Completed(Stream(random)) is not { } completed)
                 return;                                             // still inside a frame: nothing to predict
+            StreamVerdict expected = completed.Verdict;
 
             connected++;
             await using RawWebSocketClient client = await RawWebSocketClient.ConnectAsync(relay.Port, "fuzz", ct,
                 source: ClientSwarm.Source(index++));
-            await client.SendAsync(input, ct);
-            int code = await client.ReceiveCloseCodeAsync(ct).WithTimeout();
-            code.Should().Be(expected.Code, $"the decoder predicted {expected.Status}");
+            await client.SendAsync(completed.Stream, ct);
+            var replies = new List<(int Opcode, byte[] Payload)>();
+            WsFrame frame;
+            while ((frame = await client.ReceiveFrameAsync(ct).WithTimeout()).Opcode != WsFrame.Close)
+                replies.Add((frame.Opcode, frame.Payload));
+            string because = $"the model says {expected.End} {expected.Code} after {expected.Replies.Count} replies";
+            frame.CloseCode.Should().Be(expected.Code, because);
+            replies.Select(r => r.Opcode).Should().Equal(expected.Replies.Select(r => r.Opcode), because);
+            for (int i = 0; i < replies.Count; i++)
+                replies[i].Payload.Should().Equal(expected.Replies[i].Payload, $"reply {i}: {because}");
             client.Socket.Shutdown(System.Net.Sockets.SocketShutdown.Send);   // after a failure the relay waits for our end
             (await client.ReceiveEndOfStreamAsync(ct).WithTimeout()).Should().BeTrue();
         }, TimeSpan.FromMinutes(4));
         TestContext.Out.WriteLine($"{connected} streams sent over a socket (the rest ended inside a frame)");
         connected.Should().BeGreaterThan(0);
         relay.LogText.Should().NotContain(" ERROR ");
+    }
+
+    /// <summary>
+    /// The stream made complete for both the model and the decoder: one the model leaves undecided ends with
+    /// a close 1000 (null when even then it is inside a frame); a decided one gets bytes enough to complete
+    /// any header after it, for a decoder that judges a header once it is whole (the model decides by the
+    /// first byte that can).
+    /// </summary>
+    private static (byte[] Stream, StreamVerdict Verdict)? Completed(byte[] input)
+    {
+        StreamVerdict verdict = WebSocketStreamModel.Judge(input, MaxMessage);
+        if (verdict.End == StreamEnd.NeedMoreData)
+        {
+            input = [.. input, .. ClientFrames.Close(1000)];
+            verdict = WebSocketStreamModel.Judge(input, MaxMessage);
+        }
+
+        if (verdict.End == StreamEnd.NeedMoreData)
+            return null;
+        return ([.. input, .. new byte[WebSocketStreamModel.LongestHeader]], verdict);
     }
 
     /// <summary>What decoding a stream came to, and what the handler saw on the way.</summary>
@@ -121,9 +157,32 @@ public sealed class FrameDecoderFuzzTests
         var stream = new List<byte>();
         int frames = random.Next(1, 7);
         for (int i = 0; i < frames; i++)
-            stream.AddRange(Frame(random));
+            stream.AddRange(random.Next(4) == 0 ? FragmentedMessage(random) : Frame(random));
         byte[] bytes = stream.ToArray();
         return random.Next(2) == 0 ? Fuzzing.Mutate(random, bytes) : bytes;
+    }
+
+    /// <summary>A message in two to four fragments, with pings between them, often over --max-message in all (and text cut inside a character).</summary>
+    private static byte[] FragmentedMessage(Random random)
+    {
+        var bytes = new List<byte>();
+        int fragments = random.Next(2, 5);
+        int opcode = random.Next(2) == 0 ? WsFrame.Text : WsFrame.Binary;
+        byte[] message = random.Next(2) == 0
+            ? Encoding.UTF8.GetBytes(new string('\u00e9', random.Next(0, 900)))
+            : Encoding.UTF8.GetBytes(new string('a', random.Next(0, 1400)));
+        int at = 0;
+        for (int i = 0; i < fragments; i++)
+        {
+            int take = i == fragments - 1 ? message.Length - at : random.Next(0, message.Length - at + 1);
+            bytes.AddRange(ClientFrames.Build(i == 0 ? opcode : WsFrame.Continuation, message.AsSpan(at, take),
+                fin: i == fragments - 1, mask: Fuzzing.RandomBytes(random, 4)));
+            at += take;
+            if (random.Next(3) == 0)
+                bytes.AddRange(ClientFrames.Build(WsFrame.Ping, Fuzzing.RandomBytes(random, random.Next(0, 10)), mask: Fuzzing.RandomBytes(random, 4)));
+        }
+
+        return bytes.ToArray();
     }
 
     private static byte[] Frame(Random random)

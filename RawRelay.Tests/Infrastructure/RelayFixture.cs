@@ -1,12 +1,15 @@
 using System.Net;
+using System.Text.RegularExpressions;
 using RawRelay.Diagnostics;
 using RawRelay.Hosting;
+using RawRelay.Hub;
 
 namespace RawRelay.Tests.Infrastructure;
 
 /// <summary>
 /// A relay running in this process on an ephemeral port and a unique temporary control socket, with its
-/// log captured. Dispose stops it the way SIGTERM does.
+/// log captured. Dispose stops it the way SIGTERM does. A test fails when the relay logs an ERROR line it
+/// did not declare with <see cref="ExpectErrors"/> (see <see cref="ErrorLog"/>).
 /// </summary>
 internal sealed class RelayFixture : IAsyncDisposable
 {
@@ -14,6 +17,7 @@ internal sealed class RelayFixture : IAsyncDisposable
     private readonly StringWriter _logText = new();
     private readonly RelayLog _log;
     private readonly RelayHost _host;
+    private readonly ErrorLog _errors;
     private ControlClient? _control;
 
     private RelayFixture(RelayOptions options)
@@ -21,6 +25,7 @@ internal sealed class RelayFixture : IAsyncDisposable
         Options = options;
         _log = new RelayLog(TextWriter.Synchronized(_logText), options.LogLevel);
         _host = RelayHost.Start(options, _log);
+        _errors = ErrorLog.Watch(() => LogText, $"the relay on port {Port}");
         Run = _host.RunAsync(_stop.Token);
     }
 
@@ -35,6 +40,9 @@ internal sealed class RelayFixture : IAsyncDisposable
 
     /// <summary>A control connection opened on first use and shared by the fixture's tests.</summary>
     public ControlClient Control => _control ??= ControlClient.Connect(ControlPath);
+
+    /// <summary>The relay's registry, for tests that list connections of their own making.</summary>
+    internal ConnectionRegistry Registry => _host.Registry;
 
     public string LogText
     {
@@ -58,6 +66,16 @@ internal sealed class RelayFixture : IAsyncDisposable
         return new RelayFixture(configure?.Invoke(options) ?? options);
     }
 
+    /// <summary>ERROR lines matching <paramref name="pattern"/> are expected from now on and do not fail the test.</summary>
+    public RelayFixture ExpectErrors(Regex pattern)
+    {
+        _errors.Expect(pattern);
+        return this;
+    }
+
+    /// <summary>As <see cref="ExpectErrors(Regex)"/>, with a regular expression in a string.</summary>
+    public RelayFixture ExpectErrors(string pattern) => ExpectErrors(new Regex(pattern));
+
     /// <summary>A unique socket path short enough for sun_path.</summary>
     public static string TempSocketPath() => $"/tmp/rr-{Guid.NewGuid():N}.sock";
 
@@ -78,10 +96,17 @@ internal sealed class RelayFixture : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _control?.Dispose();
-        if (!_stop.IsCancellationRequested)
-            await StopAsync();
-        _log.Dispose();
-        _stop.Dispose();
+        try
+        {
+            _control?.Dispose();
+            if (!_stop.IsCancellationRequested)
+                await StopAsync();
+            _log.Dispose();
+            _stop.Dispose();
+        }
+        finally
+        {
+            _errors.Close();
+        }
     }
 }

@@ -7,13 +7,19 @@ namespace RawRelay.Tests.Infrastructure;
 /// The real executable as a child process, with its standard output and error captured: the published
 /// Native AOT binary when <c>RAWRELAY_BINARY</c> names it (CI, after <c>make publish</c>), else
 /// <c>dotnet rawrelay.dll</c> from the test output folder. It inherits no RAWRELAY_ settings. Dispose
-/// stops it with SIGTERM if it still runs. Thread-safe for reading output.
+/// stops it with SIGTERM if it still runs. A test fails when the relay writes an ERROR line it did not
+/// declare with <see cref="ExpectErrors"/> (see <see cref="ErrorLog"/>). Thread-safe for reading output.
 /// </summary>
 internal sealed partial class RelayProcess : IAsyncDisposable
 {
     private readonly ChildProcess _process;
+    private readonly ErrorLog _errors;
 
-    private RelayProcess(ChildProcess process) => _process = process;
+    private RelayProcess(ChildProcess process)
+    {
+        _process = process;
+        _errors = ErrorLog.Watch(() => process.Output + "\n", $"the relay process {process.Pid}");
+    }
 
     /// <summary>The program and first arguments that run the relay: <c>$RAWRELAY_BINARY</c> or <c>dotnet rawrelay.dll</c>.</summary>
     public static IReadOnlyList<string> Command =>
@@ -136,7 +142,27 @@ internal sealed partial class RelayProcess : IAsyncDisposable
     /// <summary>SIGKILL: the process dies without cleaning up (a crash, an OOM kill).</summary>
     public void Kill() => _process.Kill();
 
-    public ValueTask DisposeAsync() => _process.DisposeAsync();
+    /// <summary>ERROR lines matching <paramref name="pattern"/> are expected from now on and do not fail the test.</summary>
+    public RelayProcess ExpectErrors(Regex pattern)
+    {
+        _errors.Expect(pattern);
+        return this;
+    }
+
+    /// <summary>As <see cref="ExpectErrors(Regex)"/>, with a regular expression in a string.</summary>
+    public RelayProcess ExpectErrors(string pattern) => ExpectErrors(new Regex(pattern));
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await _process.DisposeAsync();
+        }
+        finally
+        {
+            _errors.Close();
+        }
+    }
 
     [GeneratedRegex(@" INFO listening on \S*:(\d+) ")]
     private static partial Regex ListeningLine();

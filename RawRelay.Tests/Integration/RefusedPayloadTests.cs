@@ -58,6 +58,27 @@ public sealed class RefusedPayloadTests
         (await board.ReceiveTextAsync().WithTimeout()).Should().Be("after");
     }
 
+    [Test, Explicit("fails until the control reader skips the payload of an over-long length-prefixed line: today it answers " +
+        "ERR line too long and then runs the payload's lines as commands, against the SPEC's rule that a refused command never lets its payload run")]
+    public async Task An_over_long_length_prefixed_line_has_its_payload_skipped_too()
+    {
+        // SPEC: a line whose first two words name a length-prefixed command and whose last word is a length
+        // of at most --max-message has that many bytes read and thrown away, "whatever else is wrong with the
+        // line"; a line over --max-message + 256 bytes is one more thing that can be wrong with it (here an id
+        // far over 128 characters, as a PHP page might pass on from its user).
+        string id = TestData.NewId("long");
+        await using RawWebSocketClient board = await _relay.ConnectAsync(id);
+        using ControlClient control = _relay.OpenControl();
+        string payload = $"BROADCAST MESSAGE spam\nSEND MESSAGE {id} injected\n";
+        string longId = new('i', (int)MaxMessage + 300);
+
+        await control.WriteAsync($"SEND TEXT {longId} {Encoding.UTF8.GetByteCount(payload)}\n{payload}SEND MESSAGE {id} after\n").WithTimeout();
+
+        (await control.ReadLineAsync().WithTimeout()).Should().Be("ERR line too long");
+        (await control.ReadLineAsync().WithTimeout()).Should().Be("OK 1", "the payload was skipped, so the next reply is the next line's");
+        (await board.ReceiveTextAsync().WithTimeout()).Should().Be("after", "nothing in the payload ran");
+    }
+
     [TestCase("SEND TEXT {0} many", "ERR usage: SEND TEXT <id> <length>")]
     [TestCase("SEND BINARY {0}", "ERR usage: SEND BINARY <id> <length>")]
     [TestCase("BROADCAST TEXT -3", "ERR usage: BROADCAST TEXT <length>")]
