@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using RawRelay.Diagnostics;
 
 namespace RawRelay.Transport;
 
@@ -9,12 +10,12 @@ namespace RawRelay.Transport;
 /// </summary>
 internal static class ControlSocketFile
 {
-    public static Listener Listen(string path, UnixFileMode mode)
+    public static Listener Listen(string path, UnixFileMode mode, RelayLog log)
     {
         RemoveStale(path);
         try
         {
-            return Listener.Start(new UnixDomainSocketEndPoint(path), 512, () => File.SetUnixFileMode(path, mode));
+            return Listener.Start(new UnixDomainSocketEndPoint(path), 512, "control socket", log, () => File.SetUnixFileMode(path, mode));
         }
         catch (SocketException e)
         {
