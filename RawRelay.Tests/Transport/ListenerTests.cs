@@ -141,7 +141,7 @@ public sealed class ListenerTests
         EndPoint endPoint = unix ? new UnixDomainSocketEndPoint(path) : new IPEndPoint(IPAddress.Loopback, 0);
         using var log = new CapturedLog();
         var handled = new HandledSockets();
-        using Listener listener = Listener.Start(endPoint, 16, "test listener", log.Log);
+        using Listener listener = Listener.Start(endPoint, "test listener", log.Log);
         try
         {
             Task loop = listener.AcceptLoopAsync(handled.Handle, ct);

@@ -151,7 +151,7 @@ internal sealed class RelayHost : IDisposable
         IPAddress address = options.Bind ?? (Socket.OSSupportsIPv6 ? IPAddress.IPv6Any : IPAddress.Any);
         try
         {
-            return Listener.Start(new IPEndPoint(address, options.Port), 4096, "TCP listener", log);
+            return Listener.Start(new IPEndPoint(address, options.Port), "TCP listener", log);
         }
         catch (SocketException e)
         {

@@ -15,7 +15,7 @@ internal static class ControlSocketFile
         RemoveStale(path);
         try
         {
-            return Listener.Start(new UnixDomainSocketEndPoint(path), 512, "control socket", log, () => File.SetUnixFileMode(path, mode));
+            return Listener.Start(new UnixDomainSocketEndPoint(path), "control socket", log, () => File.SetUnixFileMode(path, mode));
         }
         catch (SocketException e)
         {

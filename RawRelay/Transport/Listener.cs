@@ -42,11 +42,11 @@ internal sealed class Listener : IDisposable
     public EndPoint LocalEndPoint => _socket!.LocalEndPoint!;
 
     /// <summary>
-    /// Binds and listens. <paramref name="beforeListen"/> runs between bind and listen, when the address
-    /// exists but nothing can connect yet (the control socket gets its file mode there). The log names the
-    /// listener <paramref name="label"/> and the bound address.
+    /// Binds and listens with the longest backlog the system allows. <paramref name="beforeListen"/> runs
+    /// between bind and listen, when the address exists but nothing can connect yet (the control socket gets
+    /// its file mode there). The log names the listener <paramref name="label"/> and the bound address.
     /// </summary>
-    public static Listener Start(EndPoint endPoint, int backlog, string label, RelayLog log, Action? beforeListen = null)
+    public static Listener Start(EndPoint endPoint, string label, RelayLog log, Action? beforeListen = null)
     {
         var socket = endPoint is UnixDomainSocketEndPoint
             ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
@@ -57,7 +57,10 @@ internal sealed class Listener : IDisposable
                 socket.DualMode = true;         // "all interfaces": IPv4 and IPv6 on one socket
             socket.Bind(endPoint);
             beforeListen?.Invoke();
-            socket.Listen(backlog);
+            // listen(2) clamps the backlog to net.core.somaxconn (4096 since Linux 5.4), the most an operator
+            // allows. A short one fails bursts: a non-blocking connect(2) to a UNIX socket whose backlog is full
+            // fails at once with EAGAIN (PHP's stream_socket_client reports it), and TCP clients wait for SYN retries.
+            socket.Listen(int.MaxValue);
             return new Listener(socket, $"{label} {socket.LocalEndPoint}", log);
         }
         catch
