@@ -147,6 +147,9 @@ internal sealed partial class RelayProcess : IAsyncDisposable
     /// <summary>SIGTERM, as a service manager stops it.</summary>
     public void Terminate() => _process.Terminate();
 
+    /// <summary>Sends the signal of that number (Linux's: 1 SIGHUP, 10 SIGUSR1, 12 SIGUSR2).</summary>
+    public void Signal(int signal) => _process.Signal(signal);
+
     /// <summary>SIGKILL: the process dies without cleaning up (a crash, an OOM kill).</summary>
     public void Kill() => _process.Kill();
 
