@@ -12,7 +12,25 @@ internal static class Fifo
             throw new IOException($"mkfifo({path}) failed: errno {Marshal.GetLastPInvokeError()}");
     }
 
-    // LibraryImport would need unsafe code in the test project; this one call does not justify that.
+    /// <summary>
+    /// Lets a reader that is stuck opening the FIFO go on: opens it for writing without blocking (which fails
+    /// with ENXIO when nobody is reading) and closes it again.
+    /// </summary>
+    public static void ReleaseReaders(string path)
+    {
+        const int OWriteOnly = 1, ONonBlock = 0x800;
+        int fd = open(path, OWriteOnly | ONonBlock);
+        if (fd >= 0)
+            close(fd);
+    }
+
+    // LibraryImport would need unsafe code in the test project; these calls do not justify that.
     [DllImport("libc", SetLastError = true)]
     private static extern int mkfifo(string path, uint mode);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int open(string path, int flags);
+
+    [DllImport("libc")]
+    private static extern int close(int fd);
 }

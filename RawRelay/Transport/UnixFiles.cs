@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 
 namespace RawRelay.Transport;
 
@@ -18,8 +19,9 @@ internal enum UnixFileType
 
 /// <summary>
 /// The POSIX file calls .NET does not offer: the type of a path without opening it (opening a FIFO blocks
-/// until a writer comes). Plain <c>[DllImport]</c>s of blittable signatures, so Native AOT binds them at
-/// compile time. Linux only. Thread-safe (static).
+/// until a writer comes), a path with every symbolic link resolved, and an open(2) that neither blocks nor
+/// follows a last symbolic link. Plain <c>[DllImport]</c>s of blittable signatures, so Native AOT binds
+/// them at compile time. Linux only. Thread-safe (static).
 /// </summary>
 internal static class UnixFiles
 {
@@ -27,9 +29,19 @@ internal static class UnixFiles
     // struct stat differs between architectures, while struct statx has one layout everywhere (glibc 2.28).
     private const int AtFdCwd = -100;
     private const int AtSymlinkNoFollow = 0x100;
+    private const int AtEmptyPath = 0x1000;
     private const uint StatxType = 0x1;
+    private const uint StatxSizeField = 0x200;
     private const int StatxSize = 256;
     private const int StatxModeOffset = 28;     // __u16 stx_mode, after mask, blksize, attributes, nlink, uid, gid
+    private const int StatxSizeOffset = 40;     // __u64 stx_size, after mode, a spare __u16 and __u64 stx_ino
+
+    // open(2) flags. O_NOFOLLOW is one of the few whose value differs between architectures.
+    private const int ORdOnly = 0;
+    private const int ONonBlock = 0x800;        // 04000
+    private const int OCloExec = 0x80000;       // 02000000
+    private static readonly int ONoFollow = RuntimeInformation.ProcessArchitecture is Architecture.Arm or
+        Architecture.Arm64 or Architecture.Ppc64le ? 0x8000 : 0x20000;   // 0100000 there, 0400000 elsewhere
 
     private const int SIfMt = 0xF000;           // S_IFMT  0170000
     private const int SIfSock = 0xC000;         // S_IFSOCK 0140000
@@ -60,6 +72,50 @@ internal static class UnixFiles
         return TypeOfMode(MemoryMarshal.Read<ushort>(buffer.AsSpan(StatxModeOffset)));
     }
 
+    /// <summary>
+    /// <paramref name="path"/> made absolute with every symbolic link, <c>.</c> and <c>..</c> resolved
+    /// (realpath(3)); null when it, or a link on the way, does not exist or cannot be read.
+    /// </summary>
+    public static string? RealPath(string path)
+    {
+        IntPtr resolved = realpath(NulTerminated(path), IntPtr.Zero);
+        if (resolved == IntPtr.Zero)
+            return null;
+        try
+        {
+            return Marshal.PtrToStringUTF8(resolved);
+        }
+        finally
+        {
+            free(resolved);
+        }
+    }
+
+    /// <summary>
+    /// Opens <paramref name="path"/> for reading if it is a regular file, and only then; null otherwise (also
+    /// when it is missing or not readable). The open never blocks (O_NONBLOCK: a FIFO opens at once, and is
+    /// then refused) and never follows a symbolic link at the end of the path (O_NOFOLLOW). The file's type
+    /// and size come from the open descriptor, so they are those of the file that was opened.
+    /// </summary>
+    public static SafeFileHandle? OpenRegularFile(string path, out long length)
+    {
+        length = 0;
+        int fd = open(NulTerminated(path), ORdOnly | ONonBlock | OCloExec | ONoFollow);
+        if (fd < 0)
+            return null;
+        var handle = new SafeFileHandle(fd, ownsHandle: true);
+        var buffer = new byte[StatxSize];
+        if (statx(fd, [0], AtEmptyPath, StatxType | StatxSizeField, buffer) != 0
+            || TypeOfMode(MemoryMarshal.Read<ushort>(buffer.AsSpan(StatxModeOffset))) != UnixFileType.Regular)
+        {
+            handle.Dispose();
+            return null;
+        }
+
+        length = (long)MemoryMarshal.Read<ulong>(buffer.AsSpan(StatxSizeOffset));
+        return handle;
+    }
+
     private static UnixFileType TypeOfMode(int mode) => (mode & SIfMt) switch
     {
         SIfReg => UnixFileType.Regular,
@@ -80,4 +136,15 @@ internal static class UnixFiles
 
     [DllImport("libc", SetLastError = true)]
     private static extern int statx(int dirfd, byte[] path, int flags, uint mask, byte[] buffer);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern IntPtr realpath(byte[] path, IntPtr resolved);
+
+    [DllImport("libc")]
+    private static extern void free(IntPtr pointer);
+
+    // open(2) is variadic; called with its two fixed arguments only (no O_CREAT, so no mode), which every ABI
+    // passes the same way as for a plain function.
+    [DllImport("libc", SetLastError = true)]
+    private static extern int open(byte[] path, int flags);
 }
