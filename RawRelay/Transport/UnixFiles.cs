@@ -15,6 +15,7 @@ internal enum UnixFileType
     Fifo,
     CharacterDevice,
     BlockDevice,
+    Other,
 }
 
 /// <summary>
@@ -50,6 +51,7 @@ internal static class UnixFiles
     private const int SIfBlk = 0x6000;          // S_IFBLK 0060000
     private const int SIfDir = 0x4000;          // S_IFDIR 0040000
     private const int SIfChr = 0x2000;          // S_IFCHR 0020000
+    private const int SIfIfo = 0x1000;          // S_IFIFO 0010000
 
     private const int ENoEnt = 2;
     private const int ENotDir = 20;
@@ -124,7 +126,8 @@ internal static class UnixFiles
         SIfSock => UnixFileType.Socket,
         SIfBlk => UnixFileType.BlockDevice,
         SIfChr => UnixFileType.CharacterDevice,
-        _ => UnixFileType.Fifo,
+        SIfIfo => UnixFileType.Fifo,
+        _ => UnixFileType.Other,
     };
 
     private static byte[] NulTerminated(string path)
