@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
-using System.Runtime.InteropServices;
 using RawRelay.Diagnostics;
 using RawRelay.Hosting;
 
@@ -50,18 +49,9 @@ internal static class Program
             return RelayCommandLine.ExitCannotStart;
         }
 
-        using var stop = new CancellationTokenSource();
-        using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-        using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var signals = new RelaySignals(log);
         using (host)
-            await host.RunAsync(stop.Token).ConfigureAwait(false);
+            await host.RunAsync(signals.Stopping).ConfigureAwait(false);
         return RelayCommandLine.ExitOk;
-
-        void Stop(PosixSignalContext context)
-        {
-            context.Cancel = true;              // we shut down ourselves, in order
-            log.Info($"received {context.Signal}");
-            stop.Cancel();
-        }
     }
 }

@@ -53,6 +53,8 @@ public sealed class ProductionThreadingTests
 
         public string RemoteAddress => "127.0.0.1:1";
 
+        public string[] OwnChannels => [];
+
         public bool IsClosing => false;
 
         public ref HubSlots Slots => ref _slots;

@@ -1,6 +1,7 @@
 using System.Text;
 using RawRelay.Diagnostics;
 using RawRelay.Hosting;
+using RawRelay.Tests.Infrastructure;
 
 namespace RawRelay.Tests.Hosting;
 
@@ -45,6 +46,76 @@ public sealed class RelayLogTests
         string text = output.Text;
         text.Should().Contain("INFO line 0\n").And.Contain("log line(s) dropped");
         text.Split('\n').Count(line => line.Contains(" INFO line ")).Should().BeInRange(10_000, 10_002);
+    }
+
+    [Test, CancelAfter(20_000)]
+    public async Task A_failing_output_loses_lines_counts_them_and_says_how_many_once_it_works_again(CancellationToken ct)
+    {
+        var output = new FailingWriter();
+        using var log = new RelayLog(output, LogLevel.Info);
+
+        output.Fail = true;                     // a full disk: every flush fails
+        for (int i = 0; i < 5; i++)
+        {
+            log.Info($"lost {i}");
+            log.Flush();
+        }
+
+        await TaskTimeouts.Eventually(() => Task.FromResult(log.LinesLost == 5));
+        output.Text.Should().BeEmpty();
+        output.Fail = false;                    // space again
+        log.Info("back");
+        log.Flush();
+
+        string[] lines = output.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        lines.Should().HaveCount(2, output.Text);
+        lines[0].Should().EndWith(" WARN 5 log line(s) lost: writing them to standard output failed (No space left on device)");
+        lines[1].Should().EndWith(" INFO back");
+        log.LinesLost.Should().Be(5, "the count stays, for STATS");
+    }
+
+    [Test]
+    public void Lines_dropped_for_a_slow_output_count_as_lost_too()
+    {
+        var output = new StalledWriter();
+        using var log = new RelayLog(output, LogLevel.Info);
+        for (int i = 0; i < 10_100; i++)
+            log.Info($"line {i}");
+
+        log.LinesLost.Should().BeGreaterThanOrEqualTo(99);
+        output.Release();
+    }
+
+    /// <summary>Keeps what is written until Flush, which either commits it or, while failing, loses it with ENOSPC's IOException.</summary>
+    private sealed class FailingWriter : TextWriter
+    {
+        private readonly StringBuilder _pending = new();
+        private readonly StringBuilder _text = new();
+
+        public override Encoding Encoding => Encoding.UTF8;
+
+        public volatile bool Fail;
+
+        public string Text
+        {
+            get
+            {
+                lock (_text)
+                    return _text.ToString();
+            }
+        }
+
+        public override void Write(char value) => _pending.Append(value);
+
+        public override void Flush()
+        {
+            string pending = _pending.ToString();
+            _pending.Clear();
+            if (Fail)
+                throw new IOException("No space left on device");
+            lock (_text)
+                _text.Append(pending);
+        }
     }
 
     /// <summary>Blocks its first write until released, as a terminal paused with Ctrl-S would.</summary>

@@ -107,10 +107,13 @@ internal sealed class ChildProcess : IAsyncDisposable
     }
 
     /// <summary>SIGTERM, as a service manager stops a process.</summary>
-    public void Terminate()
+    public void Terminate() => Signal(SigTerm);
+
+    /// <summary>Sends the signal of that number (Linux's: 1 SIGHUP, 10 SIGUSR1, 12 SIGUSR2, 15 SIGTERM) to the process.</summary>
+    public void Signal(int signal)
     {
-        if (kill(_process.Id, SigTerm) != 0 && !_process.HasExited)
-            throw new InvalidOperationException($"kill({_process.Id}, SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}");
+        if (kill(_process.Id, signal) != 0 && !_process.HasExited)
+            throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
     }
 
     /// <summary>SIGKILL: the process dies without cleaning up (a crash, an OOM kill).</summary>

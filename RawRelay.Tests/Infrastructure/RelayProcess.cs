@@ -27,6 +27,9 @@ internal sealed partial class RelayProcess : IAsyncDisposable
             ? [Path.GetFullPath(binary)]
             : ["dotnet", Path.Combine(AppContext.BaseDirectory, "rawrelay.dll")];
 
+    /// <summary>True when the tests run the published native executable (RAWRELAY_BINARY), not the JIT build.</summary>
+    public static bool IsNative => Environment.GetEnvironmentVariable("RAWRELAY_BINARY") is { Length: > 0 };
+
     public int Pid => _process.Pid;
 
     public string Stdout => _process.Stdout;
@@ -64,12 +67,14 @@ internal sealed partial class RelayProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts the relay on 127.0.0.1, port 0 and a fresh /tmp/rr-GUID.sock, with <paramref name="more"/>
-    /// after those, and waits until it listens.
+    /// after those, and waits until it listens. <paramref name="environment"/> and <paramref name="prefix"/>
+    /// are as for <see cref="Start(IReadOnlyList{string}, IReadOnlyDictionary{string, string}?, IReadOnlyList{string}?)"/>.
     /// </summary>
-    public static async Task<RelayProcess> StartOnLoopbackAsync(string[] more, CancellationToken ct)
+    public static async Task<RelayProcess> StartOnLoopbackAsync(string[] more, CancellationToken ct,
+        IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? prefix = null)
     {
         string controlPath = RelayFixture.TempSocketPath();
-        RelayProcess relay = Start([.. LoopbackArguments(controlPath, more)], null);
+        RelayProcess relay = Start([.. LoopbackArguments(controlPath, more)], environment, prefix);
         try
         {
             relay.Port = await relay.WaitUntilListeningAsync(ct);
@@ -133,11 +138,23 @@ internal sealed partial class RelayProcess : IAsyncDisposable
         return int.Parse(ListeningLine().Match(line).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>The first line of standard output or error (already written or still to come) that matches.</summary>
+    public Task<string> WaitForLineAsync(Func<string, bool> match) => _process.WaitForLineAsync(match);
+
+    /// <summary>How many lines of standard output so far match.</summary>
+    public int CountLines(Func<string, bool> match) => Stdout.Split('\n').Count(match);
+
+    /// <summary>The relay's open file descriptors now, from /proc/PID/fd.</summary>
+    public int OpenDescriptors => Directory.GetFileSystemEntries($"/proc/{Pid}/fd").Length;
+
     /// <summary>Waits for the process to end; returns its exit code.</summary>
     public Task<int> WaitForExitAsync(CancellationToken ct = default) => _process.WaitForExitAsync(ct);
 
     /// <summary>SIGTERM, as a service manager stops it.</summary>
     public void Terminate() => _process.Terminate();
+
+    /// <summary>Sends the signal of that number (Linux's: 1 SIGHUP, 10 SIGUSR1, 12 SIGUSR2).</summary>
+    public void Signal(int signal) => _process.Signal(signal);
 
     /// <summary>SIGKILL: the process dies without cleaning up (a crash, an OOM kill).</summary>
     public void Kill() => _process.Kill();

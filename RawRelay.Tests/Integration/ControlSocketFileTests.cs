@@ -114,6 +114,48 @@ public sealed class ControlSocketFileTests
         }
     }
 
+    [Test, CancelAfter(60_000)]
+    public async Task A_fifo_at_the_path_makes_the_process_exit_1_at_once_and_is_kept(CancellationToken ct)
+    {
+        // Opening a FIFO blocks until a writer comes: the relay must find out what the path is without opening it.
+        string path = RelayFixture.TempSocketPath();
+        Fifo.Create(path);
+        try
+        {
+            await using RelayProcess relay = RelayProcess.Start(RelayProcess.LoopbackArguments(path), null);
+
+            (await relay.WaitForExitAsync(ct).WithTimeout(TimeSpan.FromSeconds(20))).Should().Be(1, relay.Output);
+            relay.Stderr.Should().Be($"rawrelay: control path {path} exists and is not a socket\n");
+            File.Exists(path).Should().BeTrue("a path that is not a socket is never deleted");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Test]
+    public void A_symbolic_link_at_the_path_is_refused_and_kept()
+    {
+        string path = RelayFixture.TempSocketPath();
+        string target = path + ".target";
+        File.WriteAllText(target, "precious");
+        File.CreateSymbolicLink(path, target);
+        try
+        {
+            Action start = () => RelayFixture.Start(o => o with { Control = path });
+
+            start.Should().Throw<StartupException>().WithMessage($"control path {path} exists and is not a socket");
+            File.ReadAllText(target).Should().Be("precious");
+            new FileInfo(path).LinkTarget.Should().Be(target);
+        }
+        finally
+        {
+            File.Delete(path);
+            File.Delete(target);
+        }
+    }
+
     [Test]
     public void A_directory_at_the_path_is_refused_and_kept()
     {

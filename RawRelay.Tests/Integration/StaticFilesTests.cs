@@ -7,6 +7,8 @@ namespace RawRelay.Tests.Integration;
 public sealed class StaticFilesTests
 {
     private string _root = null!;
+    private string _outside = null!;
+    private string _fifo = null!;
     private RelayFixture _relay = null!;
 
     [OneTimeSetUp]
@@ -19,14 +21,26 @@ public sealed class StaticFilesTests
         Directory.CreateDirectory(Path.Combine(_root, "css"));
         File.WriteAllText(Path.Combine(_root, "css", "site.css"), "body{}");
         File.WriteAllText(Path.Combine(Path.GetDirectoryName(_root)!, "outside.txt"), "outside");
+        _outside = Directory.CreateTempSubdirectory("rr-outside-").FullName;
+        File.WriteAllText(Path.Combine(_outside, "passwd.txt"), "root:x:0:0:root:/root:/bin/bash");
+        File.CreateSymbolicLink(Path.Combine(_root, "passwd.txt"), Path.Combine(_outside, "passwd.txt"));
+        Directory.CreateSymbolicLink(Path.Combine(_root, "etc"), _outside);
+        File.CreateSymbolicLink(Path.Combine(_root, "latest.js"), "app.js");                       // stays inside
+        File.CreateSymbolicLink(Path.Combine(_root, "css", "theme.css"), Path.Combine(_root, "css", "site.css"));
+        File.CreateSymbolicLink(Path.Combine(_root, "source.txt"), "send.php");                    // inside, but PHP source
+        File.CreateSymbolicLink(Path.Combine(_root, "dangling.txt"), "nowhere.txt");
+        _fifo = Path.Combine(_root, "pipe.txt");
+        Fifo.Create(_fifo);
         _relay = RelayFixture.Start(o => o with { Static = _root });
     }
 
     [OneTimeTearDown]
     public async Task StopRelay()
     {
+        Fifo.ReleaseReaders(_fifo);             // should the relay ever be stuck opening it
         await _relay.DisposeAsync();
         Directory.Delete(_root, recursive: true);
+        Directory.Delete(_outside, recursive: true);
     }
 
     [TestCase("/", "text/html; charset=utf-8", "<h1>board</h1>")]
@@ -34,6 +48,8 @@ public sealed class StaticFilesTests
     [TestCase("/app.js", "text/javascript; charset=utf-8", "console.log(1);")]
     [TestCase("/css/site.css", "text/css; charset=utf-8", "body{}")]
     [TestCase("/css/site.css?v=3", "text/css; charset=utf-8", "body{}")]
+    [TestCase("/latest.js", "text/javascript; charset=utf-8", "console.log(1);")]       // a symlink inside the folder
+    [TestCase("/css/theme.css", "text/css; charset=utf-8", "body{}")]                   // an absolute one, still inside
     [CancelAfter(10_000)]
     public async Task Files_of_the_folder_are_served_with_their_content_type(string path, string type, string body, CancellationToken ct)
     {
@@ -66,6 +82,11 @@ public sealed class StaticFilesTests
     [TestCase("/css/%2e%2e/%2e%2e/outside.txt")]
     [TestCase("/..%5coutside.txt")]                 // backslash
     [TestCase("/index.html%00.txt")]                // NUL
+    [TestCase("/passwd.txt")]                       // a symlink to a file outside the folder
+    [TestCase("/etc/passwd.txt")]                   // a symlink to a folder outside
+    [TestCase("/source.txt")]                       // a symlink inside, to a name that is never served
+    [TestCase("/dangling.txt")]                     // a symlink to nothing
+    [TestCase("/pipe.txt")]                         // a FIFO: not a regular file
     [CancelAfter(10_000)]
     public async Task Anything_else_is_404(string path, CancellationToken ct)
     {
@@ -73,7 +94,21 @@ public sealed class StaticFilesTests
 
         reply.Status.Should().Be(404);
         reply.Header("Content-Type").Should().StartWith("text/plain");
-        reply.BodyText.Should().NotContain("outside").And.NotContain("secret source");
+        reply.BodyText.Should().NotContain("outside").And.NotContain("secret source").And.NotContain("root:");
+    }
+
+    [Test, CancelAfter(20_000)]
+    public async Task A_fifo_gets_404_at_once_and_stalls_no_other_connection(CancellationToken ct)
+    {
+        // Opening a FIFO blocks until a writer comes; the relay must never wait for one.
+        Task<HttpReply> fifo = HttpReply.ExchangeAsync(_relay.Port, "GET /pipe.txt HTTP/1.1\r\nHost: x\r\n\r\n", ct);
+        Task<HttpReply> fifo2 = HttpReply.ExchangeAsync(_relay.Port, "HEAD /pipe.txt HTTP/1.1\r\nHost: x\r\n\r\n", ct);
+        await using RawWebSocketClient board = await _relay.ConnectAsync("beside-a-fifo", ct).WithTimeout(TimeSpan.FromSeconds(5));
+        (await _relay.Control.CommandAsync("SEND MESSAGE beside-a-fifo ok", ct)).Should().Be("OK 1");
+        (await board.ReceiveTextAsync(ct).WithTimeout()).Should().Be("ok");
+
+        (await fifo.WithTimeout(TimeSpan.FromSeconds(5))).Status.Should().Be(404);
+        (await fifo2.WithTimeout(TimeSpan.FromSeconds(5))).Status.Should().Be(404);
     }
 
     [Test, CancelAfter(10_000)]

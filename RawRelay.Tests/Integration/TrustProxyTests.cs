@@ -38,6 +38,14 @@ public sealed class TrustProxyTests
     public async Task Trusting_relay_lists(string? forwardedFor, string expectedHost, CancellationToken ct) =>
         await ExpectListedHostAsync(_trusting, forwardedFor, expectedHost, ct);
 
+    // RFC 9110 §5.3: several lines of one field are one comma-separated list; the proxy appends to the end.
+    [TestCase("198.51.100.1, 198.51.100.2", "203.0.113.7", TestName = "With trust-proxy and two X-Forwarded-For lines LIST shows the last entry of the last line")]
+    [TestCase("198.51.100.1", "192.0.2.9, 203.0.113.7", TestName = "With trust-proxy and two X-Forwarded-For lines LIST shows the last entry over all lines")]
+    [CancelAfter(10_000)]
+    public async Task Trusting_relay_lists_over_two_lines(string firstLine, string secondLine, CancellationToken ct) =>
+        await ExpectListedWithHeadersAsync(_trusting, $"X-Forwarded-For: {firstLine}\r\nX-Forwarded-For: {secondLine}\r\n",
+            "203.0.113.7", ct);
+
     [Test, CancelAfter(10_000)]
     public async Task Without_trust_proxy_X_Forwarded_For_is_ignored(CancellationToken ct) =>
         await ExpectListedHostAsync(_default, "203.0.113.7", "127.0.0.1", ct);
@@ -46,11 +54,15 @@ public sealed class TrustProxyTests
     public void Trust_proxy_is_off_by_default() =>
         new RawRelay.Hosting.RelayOptions().TrustProxy.Should().BeFalse();
 
-    private static async Task ExpectListedHostAsync(RelayFixture relay, string? forwardedFor, string expectedHost,
+    private static Task ExpectListedHostAsync(RelayFixture relay, string? forwardedFor, string expectedHost,
+        CancellationToken ct) =>
+        ExpectListedWithHeadersAsync(relay, forwardedFor is null ? "" : $"X-Forwarded-For: {forwardedFor}\r\n", expectedHost, ct);
+
+    /// <summary>Connects with <paramref name="header"/> (header lines, each ending in CRLF) and checks LIST.</summary>
+    private static async Task ExpectListedWithHeadersAsync(RelayFixture relay, string header, string expectedHost,
         CancellationToken ct)
     {
         string id = "xff-" + Guid.NewGuid().ToString("N")[..8];
-        string header = forwardedFor is null ? "" : $"X-Forwarded-For: {forwardedFor}\r\n";
         await using RawWebSocketClient client = await RawWebSocketClient.ConnectAsync(relay.Port, id, ct, extraHeaders: header);
         int clientPort = ((IPEndPoint)client.Socket.LocalEndPoint!).Port;
 

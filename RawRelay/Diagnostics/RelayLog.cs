@@ -15,7 +15,9 @@ internal enum LogLevel
 /// One line per event: a UTC timestamp, the level, the message. Callers only queue the line: a thread of
 /// the log's own writes it out (and flushes whenever the queue runs dry), so a socket callback never waits
 /// for standard output, even when whoever reads it stalls. Past 10,000 waiting lines, further lines are
-/// dropped and counted, and a line says how many. Thread-safe.
+/// dropped and counted, and a line says how many. An output that fails (a full disk, a closed pipe) loses
+/// the lines written since its last flush that worked; they are counted, the log goes on, and the first
+/// flush that works again starts with a line saying how many were lost. Thread-safe.
 /// </summary>
 internal sealed class RelayLog : IDisposable
 {
@@ -27,6 +29,14 @@ internal sealed class RelayLog : IDisposable
     private readonly object _gate = new();      // Monitor.Wait/Pulse: Flush waits for the writer
     private long _waiting;
     private long _dropped;
+    private long _linesLost;
+
+    // The writer thread's own: lines written since the output's last flush that worked, lines lost and
+    // not yet reported, the count the report line in the current batch carries, and why the output failed.
+    private long _unflushed;
+    private long _lostUnreported;
+    private long _reportInBatch;
+    private string _failure = "";
 
     public RelayLog(TextWriter output, LogLevel minimum)
     {
@@ -37,6 +47,12 @@ internal sealed class RelayLog : IDisposable
     }
 
     public LogLevel Minimum { get; }
+
+    /// <summary>
+    /// Lines that never reached the output since the log was made: dropped while 10,000 were waiting, or
+    /// lost when writing them failed. Never goes down (for STATS and metrics).
+    /// </summary>
+    public long LinesLost => Interlocked.Read(ref _linesLost);
 
     public bool IsEnabled(LogLevel level) => level >= Minimum;
 
@@ -69,6 +85,7 @@ internal sealed class RelayLog : IDisposable
         {
             Interlocked.Decrement(ref _waiting);
             Interlocked.Increment(ref _dropped);
+            Interlocked.Increment(ref _linesLost);
         }
     }
 
@@ -95,17 +112,69 @@ internal sealed class RelayLog : IDisposable
     {
         foreach (string line in _lines.GetConsumingEnumerable())
         {
-            _output.WriteLine(line);
+            WriteLine(line);
             if (Interlocked.Decrement(ref _waiting) > 0)
                 continue;
             long dropped = Interlocked.Exchange(ref _dropped, 0);
             if (dropped > 0)
-                _output.WriteLine(Format(LogLevel.Warn, $"{dropped} log line(s) dropped: standard output was not read fast enough"));
-            _output.Flush();
+                WriteLine(Format(LogLevel.Warn, $"{dropped} log line(s) dropped: standard output was not read fast enough"));
+            FlushOutput();
             lock (_gate)
                 Monitor.PulseAll(_gate);
         }
     }
+
+    /// <summary>Writes one line; the first line after a failure is preceded by the count of lines lost.</summary>
+    private void WriteLine(string line)
+    {
+        try
+        {
+            if (_lostUnreported > 0 && _reportInBatch == 0)
+            {
+                _output.WriteLine(Format(LogLevel.Warn,
+                    $"{_lostUnreported} log line(s) lost: writing them to standard output failed ({_failure})"));
+                _reportInBatch = _lostUnreported;
+            }
+
+            _output.WriteLine(line);
+            _unflushed++;
+        }
+        catch (Exception e) when (IsOutputFailure(e))
+        {
+            Lost(_unflushed + 1, e);            // a write that fills the buffer flushes it, and failed
+        }
+    }
+
+    private void FlushOutput()
+    {
+        try
+        {
+            _output.Flush();
+            _unflushed = 0;
+            _lostUnreported -= _reportInBatch;  // the report went out with the batch
+            _reportInBatch = 0;
+        }
+        catch (Exception e) when (IsOutputFailure(e))
+        {
+            Lost(_unflushed, e);
+        }
+    }
+
+    /// <summary>
+    /// What a failed write or flush of a buffered writer loses: everything written since the last flush that
+    /// worked (StreamWriter empties its buffer before it writes it out), the report line among them.
+    /// </summary>
+    private void Lost(long lines, Exception e)
+    {
+        _unflushed = 0;
+        _reportInBatch = 0;
+        _lostUnreported += lines;
+        _failure = e.Message;
+        Interlocked.Add(ref _linesLost, lines);
+    }
+
+    private static bool IsOutputFailure(Exception e) =>
+        e is IOException or ObjectDisposedException or NotSupportedException or UnauthorizedAccessException;
 
     private static string Format(LogLevel level, string message) => string.Create(CultureInfo.InvariantCulture,
         $"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} {Name(level)} {message}");

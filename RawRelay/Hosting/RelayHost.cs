@@ -71,10 +71,10 @@ internal sealed class RelayHost : IDisposable
             staticFiles = new StaticFiles(options.Static);
         }
 
-        Listener http = StartHttp(options);
+        Listener http = StartHttp(options, log);
         try
         {
-            Listener control = ControlSocketFile.Listen(options.Control, options.ControlMode);
+            Listener control = ControlSocketFile.Listen(options.Control, options.ControlMode, log);
             return new RelayHost(options, log, http, control, staticFiles);
         }
         catch
@@ -162,12 +162,12 @@ internal sealed class RelayHost : IDisposable
         }
     }
 
-    private static Listener StartHttp(RelayOptions options)
+    private static Listener StartHttp(RelayOptions options, RelayLog log)
     {
         IPAddress address = options.Bind ?? (Socket.OSSupportsIPv6 ? IPAddress.IPv6Any : IPAddress.Any);
         try
         {
-            return Listener.Start(new IPEndPoint(address, options.Port), 4096);
+            return Listener.Start(new IPEndPoint(address, options.Port), "TCP listener", log);
         }
         catch (SocketException e)
         {

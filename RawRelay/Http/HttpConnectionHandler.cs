@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
@@ -17,8 +18,11 @@ internal sealed class HttpConnectionHandler
     private static readonly StreamPipeReaderOptions HeadReaderOptions =
         new(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true);
 
-    /// <summary>How long a client may take to read a refusal or a static file.</summary>
+    /// <summary>How long a client may take to read a refusal, or each chunk of a static file.</summary>
     private static readonly TimeSpan ResponseTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>A static file is read and sent this much at a time.</summary>
+    private const int FileChunkBytes = 64 * 1024;
 
     private readonly HttpOptions _options;
     private readonly ConnectionContext _context;
@@ -132,7 +136,8 @@ internal sealed class HttpConnectionHandler
 
     private async Task ServeOtherPathAsync(Socket socket, RequestHead head)
     {
-        if (_staticFiles?.Resolve(head.Path) is not { } file)
+        using StaticFile? file = _staticFiles?.Open(head.Path);
+        if (file is null)
         {
             await RefuseAsync(socket, 404, "not found").ConfigureAwait(false);
             return;
@@ -144,27 +149,43 @@ internal sealed class HttpConnectionHandler
             return;
         }
 
-        byte[] body;
+        await SendWithinAsync(socket, HttpResponses.FileHead(file.ContentType, file.Length)).ConfigureAwait(false);
+        if (head.Method == "GET")
+            await SendFileAsync(socket, file).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sends the file's <see cref="StaticFile.Length"/> bytes a chunk at a time, each read off the engine
+    /// threads and each to be taken by the client within <see cref="ResponseTimeout"/>: memory stays one
+    /// chunk however large the file. A file that shrank meanwhile ends the response early, and the closed
+    /// connection tells the client that its body is short of Content-Length.
+    /// </summary>
+    private async Task SendFileAsync(Socket socket, StaticFile file)
+    {
+        byte[] chunk = ArrayPool<byte>.Shared.Rent(FileChunkBytes);
         try
         {
-            body = await File.ReadAllBytesAsync(file.Path, _stopping).ConfigureAwait(false);
+            for (long offset = 0; offset < file.Length;)
+            {
+                int wanted = (int)Math.Min(chunk.Length, file.Length - offset);
+                int read = await RandomAccess.ReadAsync(file.Handle, chunk.AsMemory(0, wanted), offset, _stopping).ConfigureAwait(false);
+                if (read == 0)
+                    return;
+                await SendWithinAsync(socket, chunk.AsMemory(0, read)).ConfigureAwait(false);
+                offset += read;
+            }
         }
-        catch (Exception e) when (e is UnauthorizedAccessException or FileNotFoundException or DirectoryNotFoundException)
+        finally
         {
-            await RefuseAsync(socket, 404, "not found").ConfigureAwait(false);
-            return;
+            ArrayPool<byte>.Shared.Return(chunk);
         }
-
-        await SendWithinAsync(socket, HttpResponses.FileHead(file.ContentType, body.Length)).ConfigureAwait(false);
-        if (head.Method == "GET")
-            await SendWithinAsync(socket, body).ConfigureAwait(false);
     }
 
     private static Task RefuseAsync(Socket socket, int status, string reason) =>
         SendWithinAsync(socket, HttpResponses.Refusal(status, reason));
 
-    /// <summary>Sends a response; a client that does not take it within <see cref="ResponseTimeout"/> is dropped.</summary>
-    private static async Task SendWithinAsync(Socket socket, byte[] response)
+    /// <summary>Sends a response, or part of one; a client that does not take it within <see cref="ResponseTimeout"/> is dropped.</summary>
+    private static async Task SendWithinAsync(Socket socket, ReadOnlyMemory<byte> response)
     {
         using var timeout = new CancellationTokenSource(ResponseTimeout);
         await socket.SendAsync(response, SocketFlags.None, timeout.Token).ConfigureAwait(false);

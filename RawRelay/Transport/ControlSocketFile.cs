@@ -1,5 +1,5 @@
 using System.Net.Sockets;
-using RawRelay.Hosting;
+using RawRelay.Diagnostics;
 
 namespace RawRelay.Transport;
 
@@ -10,13 +10,12 @@ namespace RawRelay.Transport;
 /// </summary>
 internal static class ControlSocketFile
 {
-    public static Listener Listen(string path, UnixFileMode mode)
+    public static Listener Listen(string path, UnixFileMode mode, RelayLog log)
     {
-        if (File.Exists(path) || Directory.Exists(path))
-            RemoveStale(path);
+        RemoveStale(path);
         try
         {
-            return Listener.Start(new UnixDomainSocketEndPoint(path), 512, () => File.SetUnixFileMode(path, mode));
+            return Listener.Start(new UnixDomainSocketEndPoint(path), "control socket", log, () => File.SetUnixFileMode(path, mode));
         }
         catch (SocketException e)
         {
@@ -40,9 +39,25 @@ internal static class ControlSocketFile
         }
     }
 
+    /// <summary>
+    /// Replaces a socket file nobody answers on. What the path is comes from lstat(2), never from opening
+    /// it: opening a FIFO would block until a writer came. Anything but a socket is left alone.
+    /// </summary>
     private static void RemoveStale(string path)
     {
-        if ((File.GetAttributes(path) & FileAttributes.Directory) != 0 || !IsSocket(path))
+        UnixFileType type;
+        try
+        {
+            type = UnixFiles.TypeOf(path);
+        }
+        catch (IOException e)
+        {
+            throw new StartupException($"cannot set up control socket {path}: {e.Message}");
+        }
+
+        if (type == UnixFileType.Missing)
+            return;
+        if (type != UnixFileType.Socket)
             throw new StartupException($"control path {path} exists and is not a socket");
         using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
@@ -57,26 +72,5 @@ internal static class ControlSocketFile
         }
 
         throw new StartupException($"control socket {path} is in use by a running instance");
-    }
-
-    /// <summary>
-    /// .NET does not expose the file type, but open(2) of a UNIX socket fails (ENXIO) where a regular
-    /// file opens: enough to never delete a file that is not a socket.
-    /// </summary>
-    private static bool IsSocket(string path)
-    {
-        try
-        {
-            using Microsoft.Win32.SafeHandles.SafeFileHandle handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
-            return false;
-        }
-        catch (IOException)
-        {
-            return true;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return false;
-        }
     }
 }
