@@ -1,9 +1,10 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using RawRelay.Diagnostics;
-using RawRelay.Hosting;
 
-namespace RawRelay;
+// The entry point is the composition root: it lives with Hosting, so the root namespace (the shared rules
+// and exit codes everyone uses) depends on nothing.
+namespace RawRelay.Hosting;
 
 /// <summary>Command line -> <see cref="RelayOptions"/> -> <see cref="RelayHost.RunAsync"/>.</summary>
 internal static class Program
@@ -18,7 +19,7 @@ internal static class Program
             foreach (ParseError error in parsed.Errors)
                 Console.Error.WriteLine($"rawrelay: {error.Message}");
             Console.Error.WriteLine("usage: rawrelay [options]   (rawrelay --help lists them)");
-            return RelayCommandLine.ExitUsage;
+            return ExitCodes.Usage;
         }
 
         if (!commandLine.RunsRelay(parsed))    // --help, --version or `rawrelay bench`
@@ -28,7 +29,7 @@ internal static class Program
         {
             Console.Error.WriteLine($"rawrelay: {problem}");
             Console.Error.WriteLine("usage: rawrelay [options]   (rawrelay --help lists them)");
-            return RelayCommandLine.ExitUsage;
+            return ExitCodes.Usage;
         }
 
         return await RunAsync(options).ConfigureAwait(false);
@@ -46,12 +47,12 @@ internal static class Program
         catch (StartupException e)
         {
             Console.Error.WriteLine($"rawrelay: {e.Message}");
-            return RelayCommandLine.ExitCannotStart;
+            return ExitCodes.CannotStart;
         }
 
         using var signals = new RelaySignals(log);
         using (host)
             await host.RunAsync(signals.Stopping).ConfigureAwait(false);
-        return RelayCommandLine.ExitOk;
+        return ExitCodes.Ok;
     }
 }

@@ -36,21 +36,11 @@ public sealed partial class NamespaceDependencyTests
     /// <see cref="The_namespaces_have_no_cycle"/> reports them. Remove an entry once the product is fixed
     /// (the guard fails on an entry that no longer holds).
     /// </summary>
-    private static readonly (string From, string To, string File, string Why)[] KnownExceptions =
-    [
-        ("Transport", "Hosting", "Transport/ControlSocketFile.cs",
-            "an unused `using RawRelay.Hosting;` (StartupException is in the root namespace): Hosting <-> Transport"),
-        ("Bench", "Hosting", "Bench/BenchCommandLine.cs", "Hosting.RelayCommandLine.ExitUsage: Hosting <-> Bench"),
-        (Root, "Hosting", "Program.cs", "Main in the root namespace runs RelayHost: RawRelay <-> Hosting"),
-        (Root, "Diagnostics", "Program.cs", "Main in the root namespace makes the RelayLog"),
-    ];
+    private static readonly (string From, string To, string File, string Why)[] KnownExceptions = [];
 
     private static readonly string[] ParserFiles = ["FrameDecoder.cs", "Utf8Validator.cs", "LineSplitter.cs"];
 
     [Test]
-    [Explicit("fails until the product drops the dependencies listed in KnownExceptions: cycles Hosting <-> Transport " +
-        "(Transport/ControlSocketFile.cs: unused using RawRelay.Hosting), Hosting <-> Bench (Bench/BenchCommandLine.cs: " +
-        "Hosting.RelayCommandLine.ExitUsage), RawRelay <-> Hosting (Program.cs in the root namespace)")]
     public void The_namespaces_have_no_cycle()
     {
         List<string> cycles = Cycles(Graph(Dependencies()));

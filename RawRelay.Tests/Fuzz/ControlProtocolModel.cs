@@ -18,6 +18,14 @@ internal enum ModelAction
     BroadcastMessage,
     BroadcastText,
     BroadcastBinary,
+    PublishMessage,
+    PublishText,
+    PublishBinary,
+    Subscribe,
+    Unsubscribe,
+    Channels,
+    ListChannels,
+    ListChannel,
     Close,
     Stats,
     Help,
@@ -32,6 +40,9 @@ internal sealed record LineVerdict(ModelAction Action, string? Error = null, boo
 {
     public string Id { get; init; } = "";
 
+    /// <summary>The channel of PUBLISH, SUBSCRIBE, UNSUBSCRIBE and LIST WEBSOCKETS &lt;channel&gt;.</summary>
+    public string Channel { get; init; } = "";
+
     /// <summary>The message of SEND MESSAGE / BROADCAST MESSAGE: the rest of the line, byte for byte.</summary>
     public byte[] Message { get; init; } = [];
 
@@ -41,21 +52,72 @@ internal sealed record LineVerdict(ModelAction Action, string? Error = null, boo
 
     /// <summary>
     /// A line over the length limit whose first two words name a length-prefixed command: the SPEC's rule
-    /// on refused payloads covers it, but the relay does not follow it yet (see
-    /// RefusedPayloadTests.An_over_long_length_prefixed_line_has_its_payload_skipped_too).
+    /// on refused payloads covers it too (its payload is skipped, or the connection closed); its ERR is
+    /// <c>line too long</c>, which the SPEC leaves to the README.
     /// </summary>
     public bool OverLongLengthPrefixed { get; init; }
 
-    /// <summary>True for SEND TEXT/BINARY and BROADCAST TEXT/BINARY that will run once their payload is read.</summary>
-    public bool RunsPayload => Action is ModelAction.SendText or ModelAction.SendBinary or ModelAction.BroadcastText or ModelAction.BroadcastBinary;
+    /// <summary>True for the TEXT/BINARY forms that will run once their payload is read.</summary>
+    public bool RunsPayload => Action is ModelAction.SendText or ModelAction.SendBinary or ModelAction.BroadcastText or ModelAction.BroadcastBinary
+        or ModelAction.PublishText or ModelAction.PublishBinary;
+
+    private bool IsText => Action is ModelAction.SendText or ModelAction.BroadcastText or ModelAction.PublishText;
+}
+
+/// <summary>
+/// What the model remembers between lines: which ids are subscribed to which channels (SPEC Part 2,
+/// "Streams and channels"), for one relay with one connection, the witness, on no channel of its own.
+/// Not thread-safe.
+/// </summary>
+internal sealed class ModelState(string witness, int maxChannels)
+{
+    private readonly Dictionary<string, SortedSet<string>> _subscriptions = new(StringComparer.Ordinal);
+
+    public string Witness { get; } = witness;
+
+    public bool WitnessOn(string channel) => _subscriptions.TryGetValue(Witness, out var channels) && channels.Contains(channel);
+
+    /// <summary>The status line a verdict's command gets, after which the state is what the command made it.</summary>
+    public string Apply(LineVerdict verdict)
+    {
+        int witnessOn(string channel) => WitnessOn(channel) ? 1 : 0;
+        switch (verdict.Action)
+        {
+            case ModelAction.Subscribe:
+                SortedSet<string> channels = Of(verdict.Id);
+                if (!channels.Contains(verdict.Channel) && channels.Count >= maxChannels)
+                    return "ERR " + ControlProtocolModel.TooManyChannels;
+                channels.Add(verdict.Channel);
+                return $"OK {(verdict.Id == Witness ? 1 : 0)}";
+            case ModelAction.Unsubscribe:
+                int left = verdict.Id == Witness ? witnessOn(verdict.Channel) : 0;
+                Of(verdict.Id).Remove(verdict.Channel);
+                return $"OK {left}";
+            case ModelAction.Channels:
+                return $"OK {Of(verdict.Id).Count}";
+            case ModelAction.ListChannels:
+                return $"OK {_subscriptions.Values.SelectMany(c => c).Distinct().Count()}";
+            case ModelAction.ListChannel:
+                return $"OK {witnessOn(verdict.Channel)}";
+            default:
+                throw new ArgumentOutOfRangeException(nameof(verdict));
+        }
+    }
+
+    private SortedSet<string> Of(string id)
+    {
+        if (!_subscriptions.TryGetValue(id, out SortedSet<string>? channels))
+            _subscriptions[id] = channels = new SortedSet<string>(StringComparer.Ordinal);
+        return channels;
+    }
 }
 
 /// <summary>
 /// An independent reference of the control protocol, written from SPEC.md ("The control socket") and the
 /// README's table of replies, deliberately simple (strings split on spaces, no spans, no state machine), and
 /// sharing no code with RawRelay: it is the oracle of the control fuzzers, so that they test the parser
-/// against the contract and not against itself. PUBLISH does not exist yet, so its length-prefixed forms
-/// are not modelled (a PUBLISH line is an unknown command). Thread-safe (static, pure).
+/// against the contract and not against itself. Part 2's channel commands are modelled too; their effect on
+/// later lines is <see cref="ModelState"/>'s. Thread-safe (static, pure).
 /// </summary>
 internal static class ControlProtocolModel
 {
@@ -66,7 +128,16 @@ internal static class ControlProtocolModel
     public const int MaxIdLength = 128;
 
     // The synopses and reasons are the protocol (README, "The control socket").
-    public const string ListUsage = "usage: LIST WEBSOCKETS";
+    public const string ListUsage = "usage: LIST WEBSOCKETS [<channel>] | LIST CHANNELS";
+    public const string PublishUsage = "usage: PUBLISH MESSAGE <channel> <message> | PUBLISH TEXT <channel> <length> | PUBLISH BINARY <channel> <length>";
+    public const string PublishMessageUsage = "usage: PUBLISH MESSAGE <channel> <message>";
+    public const string PublishTextUsage = "usage: PUBLISH TEXT <channel> <length>";
+    public const string PublishBinaryUsage = "usage: PUBLISH BINARY <channel> <length>";
+    public const string SubscribeUsage = "usage: SUBSCRIBE <id> <channel>";
+    public const string UnsubscribeUsage = "usage: UNSUBSCRIBE <id> <channel>";
+    public const string ChannelsUsage = "usage: CHANNELS <id>";
+    public const string TooManyChannels = "too many channels";
+    public const int MaxChannelLength = 200;
     public const string SendMessageUsage = "usage: SEND MESSAGE <id> <message>";
     public const string SendUsage = "usage: SEND MESSAGE <id> <message> | SEND TEXT <id> <length> | SEND BINARY <id> <length>";
     public const string SendTextUsage = "usage: SEND TEXT <id> <length>";
@@ -107,6 +178,8 @@ internal static class ControlProtocolModel
             ("SEND", "BINARY") => SendBinaryUsage,
             ("BROADCAST", "TEXT") => BroadcastTextUsage,
             ("BROADCAST", "BINARY") => BroadcastBinaryUsage,
+            ("PUBLISH", "TEXT") => PublishTextUsage,
+            ("PUBLISH", "BINARY") => PublishBinaryUsage,
             _ => null,
         };
         bool tooLong = line.Length > maxMessage + LineSlack;
@@ -114,8 +187,7 @@ internal static class ControlProtocolModel
             return tooLong ? Refused(LineTooLong) : JudgeWords(line, words, first, second, maxMessage);
 
         // Judged by its last word first, so that a refused command never lets its payload run: "whatever
-        // else is wrong with the line", its length, too (SPEC). Which ERR an over-long one gets the SPEC
-        // does not say; the fuzzers leave those lines to RefusedPayloadTests.
+        // else is wrong with the line", its length, too (SPEC). An over-long one gets ERR line too long (README).
         string last = words[^1];
         if (last.Length is < 1 or > 19 || !last.All(c => c is >= '0' and <= '9'))
             return new LineVerdict(ModelAction.Refuse, tooLong ? LineTooLong : lengthUsage, Closes: true) { OverLongLengthPrefixed = tooLong };
@@ -126,31 +198,48 @@ internal static class ControlProtocolModel
         return verdict with { Payload = (long)length };
     }
 
-    /// <summary>The status line the relay answers a verdict with, given its payload (for the length-prefixed forms) and who is connected.</summary>
-    public static string? Reply(LineVerdict verdict, byte[] payload, Func<string, int> connectionsOf, int connections) => verdict.Action switch
+    /// <summary>
+    /// The status line the relay answers a verdict with, given its payload (for the length-prefixed forms), for
+    /// a relay whose one connection is <see cref="ModelState.Witness"/>; the state then holds what it changed.
+    /// </summary>
+    public static string? Reply(LineVerdict verdict, byte[] payload, ModelState state) => verdict.Action switch
     {
         ModelAction.Nothing => null,
         ModelAction.Refuse => "ERR " + verdict.Error,
-        ModelAction.SendText or ModelAction.BroadcastText when !Utf8.IsValid(payload) => "ERR " + NotUtf8,
-        ModelAction.SendMessage or ModelAction.SendText or ModelAction.SendBinary or ModelAction.Close => $"OK {connectionsOf(verdict.Id)}",
-        ModelAction.BroadcastMessage or ModelAction.BroadcastText or ModelAction.BroadcastBinary => $"OK {connections}",
-        ModelAction.ListWebSockets => $"OK {connections}",
+        ModelAction.SendText or ModelAction.BroadcastText or ModelAction.PublishText when !Utf8.IsValid(payload) => "ERR " + NotUtf8,
+        ModelAction.SendMessage or ModelAction.SendText or ModelAction.SendBinary or ModelAction.Close => $"OK {(verdict.Id == state.Witness ? 1 : 0)}",
+        ModelAction.PublishMessage or ModelAction.PublishText or ModelAction.PublishBinary => $"OK {(state.WitnessOn(verdict.Channel) ? 1 : 0)}",
+        ModelAction.BroadcastMessage or ModelAction.BroadcastText or ModelAction.BroadcastBinary or ModelAction.ListWebSockets => "OK 1",
+        ModelAction.Subscribe or ModelAction.Unsubscribe or ModelAction.Channels or ModelAction.ListChannels or ModelAction.ListChannel => state.Apply(verdict),
         ModelAction.Stats or ModelAction.Help => "OK",
         ModelAction.Quit => "OK bye",
         _ => throw new ArgumentOutOfRangeException(nameof(verdict)),
     };
 
-    /// <summary>The message a verdict sends (opcode 1 text, 2 binary) once its payload is read; null when it sends none.</summary>
-    public static (int Opcode, byte[] Payload, string? Id)? Sends(LineVerdict verdict, byte[] payload) => verdict.Action switch
+    /// <summary>The message a verdict sends the witness (opcode 1 text, 2 binary) once its payload is read; null when it sends none.</summary>
+    public static (int Opcode, byte[] Payload)? Sends(LineVerdict verdict, byte[] payload, ModelState state)
     {
-        ModelAction.SendMessage => (1, verdict.Message, verdict.Id),
-        ModelAction.BroadcastMessage => (1, verdict.Message, null),
-        ModelAction.SendText when Utf8.IsValid(payload) => (1, payload, verdict.Id),
-        ModelAction.BroadcastText when Utf8.IsValid(payload) => (1, payload, null),
-        ModelAction.SendBinary => (2, payload, verdict.Id),
-        ModelAction.BroadcastBinary => (2, payload, null),
-        _ => null,
-    };
+        bool reaches = verdict.Action switch
+        {
+            ModelAction.SendMessage or ModelAction.SendText or ModelAction.SendBinary => verdict.Id == state.Witness,
+            ModelAction.PublishMessage or ModelAction.PublishText or ModelAction.PublishBinary => state.WitnessOn(verdict.Channel),
+            ModelAction.BroadcastMessage or ModelAction.BroadcastText or ModelAction.BroadcastBinary => true,
+            _ => false,
+        };
+        if (!reaches)
+            return null;
+        return verdict.Action switch
+        {
+            ModelAction.SendMessage or ModelAction.BroadcastMessage or ModelAction.PublishMessage => (1, verdict.Message),
+            ModelAction.SendText or ModelAction.BroadcastText or ModelAction.PublishText => Utf8.IsValid(payload) ? (1, payload) : null,
+            _ => (2, payload),
+        };
+    }
+
+    /// <summary>A channel name: 1 to 200 characters of A-Z a-z 0-9 _ - = @ , . ;</summary>
+    public static bool IsChannel(string word) =>
+        word.Length is >= 1 and <= MaxChannelLength && word.All(c => c is (>= 'A' and <= 'Z') or (>= 'a' and <= 'z') or (>= '0' and <= '9')
+            or '_' or '-' or '=' or '@' or ',' or '.' or ';');
 
     /// <summary>An id: 1 to 128 printable ASCII characters without spaces.</summary>
     public static bool IsId(string word) => word.Length is >= 1 and <= MaxIdLength && word.All(c => c is >= '!' and <= '~');
@@ -164,8 +253,31 @@ internal static class ControlProtocolModel
             return new LineVerdict(ModelAction.Refuse, NotUtf8);
         switch (first)
         {
+            case "LIST" when words.Length == 2 && second == "WEBSOCKETS":
+                return new LineVerdict(ModelAction.ListWebSockets);
+            case "LIST" when words.Length == 3 && second == "WEBSOCKETS" && IsChannel(words[2]):
+                return new LineVerdict(ModelAction.ListChannel) { Channel = words[2] };
+            case "LIST" when words.Length == 2 && second == "CHANNELS":
+                return new LineVerdict(ModelAction.ListChannels);
             case "LIST":
-                return words.Length == 2 && second == "WEBSOCKETS" ? new LineVerdict(ModelAction.ListWebSockets) : Refused(ListUsage);
+                return Refused(ListUsage);
+            case "PUBLISH" when second == "MESSAGE":
+                if (words.Length < 4 || !IsChannel(words[2]))
+                    return Refused(PublishMessageUsage);
+                return MessageVerdict(ModelAction.PublishMessage, "", line, "PUBLISH MESSAGE ".Length + words[2].Length + 1, maxMessage)
+                    is { Action: ModelAction.PublishMessage } publish ? publish with { Channel = words[2] } : Refused(MessageTooLarge);
+            case "PUBLISH" when second is "TEXT" or "BINARY":
+                return words.Length == 4 && IsChannel(words[2]) && IsDigits(words[3])
+                    ? new LineVerdict(second == "TEXT" ? ModelAction.PublishText : ModelAction.PublishBinary) { Channel = words[2] }
+                    : Refused(second == "TEXT" ? PublishTextUsage : PublishBinaryUsage);
+            case "PUBLISH":
+                return Refused(PublishUsage);
+            case "SUBSCRIBE" or "UNSUBSCRIBE":
+                return words.Length == 3 && IsId(words[1]) && IsChannel(words[2])
+                    ? new LineVerdict(first == "SUBSCRIBE" ? ModelAction.Subscribe : ModelAction.Unsubscribe) { Id = words[1], Channel = words[2] }
+                    : Refused(first == "SUBSCRIBE" ? SubscribeUsage : UnsubscribeUsage);
+            case "CHANNELS":
+                return words.Length == 2 && IsId(words[1]) ? new LineVerdict(ModelAction.Channels) { Id = words[1] } : Refused(ChannelsUsage);
             case "SEND" when second == "MESSAGE":
                 if (words.Length < 4 || !IsId(words[2]))
                     return Refused(SendMessageUsage);

@@ -91,7 +91,7 @@ public sealed class RequestHeadFuzzTests
             return result.Status;
         if (head.Path != "/websocket")
             return 404;
-        return HandshakeValidator.Validate(head, HandshakePolicy.Open).Status;
+        return HandshakeValidator.Validate(result, HandshakePolicy.Open).Status;
     }
 
     private static string Show(byte[] input)

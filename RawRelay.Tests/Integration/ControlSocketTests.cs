@@ -202,7 +202,7 @@ public sealed class ControlSocketTests
 
         status.Should().Be("OK");
         lines.Select(line => line.Split(' ')[0]).Should().Equal("connections", "connections_total", "messages_out",
-            "messages_in", "bytes_out", "bytes_in", "slow_clients_dropped", "uptime_seconds", "channels", "subscriptions");
+            "messages_in", "bytes_out", "bytes_in", "slow_clients_dropped", "uptime_seconds", "channels", "subscriptions", "log_lines_lost");
         lines.Should().OnlyContain(line => System.Text.RegularExpressions.Regex.IsMatch(line, @"^[a-z_]+ \d+$"));
     }
 

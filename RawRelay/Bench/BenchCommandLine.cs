@@ -107,7 +107,7 @@ internal sealed class BenchCommandLine
         if (ToOptions(parsed, out string error) is not { } options)
         {
             Console.Error.WriteLine($"rawrelay bench: {error}");
-            return Hosting.RelayCommandLine.ExitUsage;
+            return ExitCodes.Usage;
         }
 
         return await BenchRunner.RunAsync(options, Console.Out, ct).ConfigureAwait(false);

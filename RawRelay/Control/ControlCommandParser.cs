@@ -40,6 +40,35 @@ internal static class ControlCommandParser
     }
 
     /// <summary>
+    /// Judges a line over the limit (<c>ERR line too long</c>) by its first and last bytes: when its first two
+    /// words name a length-prefixed command, its payload is skipped like any refused one's, or, when its last
+    /// word is no length that can be skipped, the connection is closed after the reply (SPEC: a refused
+    /// command never lets its payload be read as commands).
+    /// </summary>
+    public static ControlCommand ParseTooLong(ReadOnlySpan<byte> head, ReadOnlySpan<byte> tail, long maxMessage)
+    {
+        var tooLong = ControlCommand.Invalid("line too long");
+        if (LengthPrefixedUsage(head) is null)
+            return tooLong;
+        int space = tail.LastIndexOf((byte)' ');
+        ReadOnlySpan<byte> last = space < 0 ? tail : tail[(space + 1)..];
+        if (space < 0 || TryParseLength(last) is not { } length || length > (ulong)maxMessage)
+            return new ControlCommand(CommandKind.Fatal, Error: tooLong.Error);
+        return tooLong with { Length = (long)length, HasPayload = true };
+    }
+
+    /// <summary>1 to 19 ASCII digits as a number (19 digits fit in a ulong); null for any other word.</summary>
+    private static ulong? TryParseLength(ReadOnlySpan<byte> word)
+    {
+        if (word.Length is 0 or > MaxLengthDigits || word.IndexOfAnyExceptInRange((byte)'0', (byte)'9') >= 0)
+            return null;
+        ulong length = 0;
+        foreach (byte digit in word)
+            length = length * 10 + (ulong)(digit - '0');
+        return length;
+    }
+
+    /// <summary>
     /// The synopsis of the length-prefixed command that the first two words name (ASCII case-insensitive,
     /// whatever the rest of the line holds), or null when they name none.
     /// </summary>
@@ -62,12 +91,8 @@ internal static class ControlCommandParser
 
     private static ControlCommand ParseLengthPrefixed(ReadOnlySpan<byte> line, long maxMessage, string usage)
     {
-        ReadOnlySpan<byte> last = line[(line.LastIndexOf((byte)' ') + 1)..];
-        if (last.Length is 0 or > MaxLengthDigits || last.IndexOfAnyExceptInRange((byte)'0', (byte)'9') >= 0)
+        if (TryParseLength(line[(line.LastIndexOf((byte)' ') + 1)..]) is not { } length)
             return new ControlCommand(CommandKind.Fatal, Error: usage);         // the payload's end is unknown
-        ulong length = 0;
-        foreach (byte digit in last)
-            length = length * 10 + (ulong)(digit - '0');                      // 19 digits fit in a ulong
         if (length > (ulong)maxMessage)
             return new ControlCommand(CommandKind.Fatal, Error: "payload too large");
 

@@ -61,7 +61,7 @@ internal sealed class ControlConnection
     {
         var stream = new EndOnResetStream(_socket);
         PipeReader input = PipeReader.Create(stream, InputOptions);
-        var reader = new LineReader(input, (int)Math.Min(int.MaxValue, _maxMessage + LineSlack));
+        var reader = new LineReader(input, (int)Math.Min(int.MaxValue, _maxMessage + LineSlack), keepEdges: true);
         try
         {
             while (true)
@@ -122,15 +122,18 @@ internal sealed class ControlConnection
             {
                 if (!reader.TryReadLine(out LineRead read))
                     return reader.IsCompleted ? Stop.End : Stop.NeedInput;
+                ReadOnlyMemory<byte> line = default;
                 if (read.Status == LineStatus.TooLong)
                 {
-                    _replies.Error("line too long");
-                    continue;
+                    command = ControlCommandParser.ParseTooLong(read.Head, read.Tail, _maxMessage);
+                }
+                else
+                {
+                    _batchInput += read.Line.Length + 1;
+                    line = Contiguous(read.Line);
+                    command = ControlCommandParser.Parse(line.Span, _maxMessage);
                 }
 
-                _batchInput += read.Line.Length + 1;
-                ReadOnlyMemory<byte> line = Contiguous(read.Line);
-                command = ControlCommandParser.Parse(line.Span, _maxMessage);
                 if (command.HasPayload)
                 {
                     _awaitingPayload = command;     // run (or skipped, when refused) once its bytes are here

@@ -1,3 +1,4 @@
+using RawRelay.Diagnostics;
 using RawRelay.Hub;
 
 namespace RawRelay.Control;
@@ -10,9 +11,14 @@ namespace RawRelay.Control;
 internal sealed class ControlDispatcher
 {
     private readonly Relay _relay;
+    private readonly RelayLog _log;
     private readonly Message _message = new(MessageKind.Text, default);
 
-    public ControlDispatcher(Relay relay) => _relay = relay;
+    public ControlDispatcher(Relay relay, RelayLog log)
+    {
+        _relay = relay;
+        _log = log;
+    }
 
     /// <summary>Runs a command that has no payload; <paramref name="line"/> is the whole line.</summary>
     public void Run(in ControlCommand command, ReadOnlyMemory<byte> line, ControlReplies replies)
@@ -144,6 +150,7 @@ internal sealed class ControlDispatcher
         replies.Line($"uptime_seconds {stats.UptimeSeconds}");
         replies.Line($"channels {_relay.Registry.Channels.Count}");
         replies.Line($"subscriptions {_relay.Registry.Channels.Subscriptions}");
+        replies.Line($"log_lines_lost {_log.LinesLost}");
         replies.Line("OK");
     }
 }

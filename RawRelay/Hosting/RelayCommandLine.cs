@@ -14,10 +14,6 @@ namespace RawRelay.Hosting;
 /// </summary>
 internal sealed class RelayCommandLine
 {
-    public const int ExitOk = 0;
-    public const int ExitCannotStart = 1;
-    public const int ExitUsage = 2;
-
     private readonly Option<int> _port = new("--port") { Description = "TCP port for WebSocket and HTTP (default 8080)", DefaultValueFactory = _ => 8080 };
     private readonly Option<string?> _bind = new("--bind") { Description = "address to listen on (default: all interfaces, IPv4 and IPv6)" };
     private readonly Option<string> _path = new("--path") { Description = "the WebSocket endpoint (default /websocket)", DefaultValueFactory = _ => "/websocket" };
@@ -49,7 +45,7 @@ internal sealed class RelayCommandLine
         Root.Subcommands.Add(new BenchCommandLine().Command);
         // A root with subcommands needs an action of its own, or a bare `rawrelay` is "command required".
         // Program runs the relay itself (it needs the options and the signals), so this one only marks it.
-        Root.SetAction(_ => ExitOk);
+        Root.SetAction(_ => ExitCodes.Ok);
     }
 
     public RootCommand Root { get; }

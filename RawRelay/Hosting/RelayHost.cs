@@ -124,7 +124,7 @@ internal sealed class RelayHost : IDisposable
     private async Task ServeControlAsync(Socket socket, CancellationToken stop)
     {
         _log.Debug("control connection opened");
-        var connection = new ControlConnection(socket, new ControlDispatcher(_relay), _options.MaxMessage, _controlBudget, _log);
+        var connection = new ControlConnection(socket, new ControlDispatcher(_relay, _log), _options.MaxMessage, _controlBudget, _log);
         await connection.RunAsync(stop).ConfigureAwait(false);
         _log.Debug("control connection closed");
     }

@@ -9,6 +9,20 @@ namespace RawRelay.Http;
 /// </summary>
 internal static class HandshakeValidator
 {
+    /// <summary>
+    /// The decision for what reading the head gave: its refusal, or (for a whole head) the checks below, a
+    /// malformed header field's 400 coming after 405 (the SPEC's order 431, 404, 405, 400; 404 is decided
+    /// before this).
+    /// </summary>
+    public static HandshakeDecision Validate(RequestHeadResult result, HandshakePolicy policy)
+    {
+        if (result.Head is not { } head)
+            return HandshakeDecision.Refuse(result.Status, result.Reason);
+        if (result.IsMalformed && head.Method == "GET")
+            return HandshakeDecision.Refuse(result.Status, result.Reason);
+        return Validate(head, policy);
+    }
+
     public static HandshakeDecision Validate(RequestHead head, HandshakePolicy policy)
     {
         if (head.Method != "GET")

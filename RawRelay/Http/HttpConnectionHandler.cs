@@ -96,11 +96,11 @@ internal sealed class HttpConnectionHandler
 
             if (head.Path != _options.Path)
             {
-                await ServeOtherPathAsync(socket, head).ConfigureAwait(false);
+                await ServeOtherPathAsync(socket, head, result).ConfigureAwait(false);
                 return null;
             }
 
-            HandshakeDecision decision = HandshakeValidator.Validate(head, _policy);
+            HandshakeDecision decision = HandshakeValidator.Validate(result, _policy);
             if (!decision.Accepted)
             {
                 await RefuseAsync(socket, decision.Status, decision.Reason).ConfigureAwait(false);
@@ -134,7 +134,7 @@ internal sealed class HttpConnectionHandler
         }
     }
 
-    private async Task ServeOtherPathAsync(Socket socket, RequestHead head)
+    private async Task ServeOtherPathAsync(Socket socket, RequestHead head, RequestHeadResult result)
     {
         using StaticFile? file = _staticFiles?.Open(head.Path);
         if (file is null)
@@ -146,6 +146,12 @@ internal sealed class HttpConnectionHandler
         if (head.Method is not ("GET" or "HEAD"))
         {
             await RefuseAsync(socket, 405, "method not allowed").ConfigureAwait(false);
+            return;
+        }
+
+        if (result.IsMalformed)
+        {
+            await RefuseAsync(socket, result.Status, result.Reason).ConfigureAwait(false);
             return;
         }
 

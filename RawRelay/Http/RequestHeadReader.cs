@@ -3,10 +3,16 @@ using RawRelay.Transport;
 
 namespace RawRelay.Http;
 
-/// <summary>Result of reading a request head: the head, or the status to refuse it with.</summary>
+/// <summary>
+/// Result of reading a request head: the head, or the status to refuse it with. A head with a malformed
+/// header field comes with its 400 too, since 404 and 405 come first (SPEC's order 431, 404, 405, 400).
+/// </summary>
 internal readonly record struct RequestHeadResult(RequestHead? Head, int Status, string Reason)
 {
     public static RequestHeadResult Refuse(int status, string reason) => new(null, status, reason);
+
+    /// <summary>A head that is whole but holds a malformed field: 400, once the path and the method have had their say.</summary>
+    public bool IsMalformed => Head is not null && Status == 400;
 }
 
 /// <summary>
@@ -51,7 +57,7 @@ internal static class RequestHeadReader
             if (line.IsEmpty)
             {
                 return malformedField
-                    ? RequestHeadResult.Refuse(400, "malformed header field")
+                    ? new RequestHeadResult(head, 400, "malformed header field")
                     : new RequestHeadResult(head, 0, "");
             }
 

@@ -64,11 +64,16 @@ internal static class ControlSocketFile
         {
             probe.Connect(new UnixDomainSocketEndPoint(path));
         }
-        catch (SocketException)
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
         {
-            // Nobody answers: the file was left by an instance that died.
+            // Nobody listens: the file was left by an instance that died.
             File.Delete(path);
             return;
+        }
+        catch (SocketException e)
+        {
+            // Not refused (no permission, say): it may belong to a live instance, so it is left alone.
+            throw new StartupException($"control socket {path} exists and cannot be probed: {e.Message}");
         }
 
         throw new StartupException($"control socket {path} is in use by a running instance");

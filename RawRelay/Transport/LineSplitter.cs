@@ -8,7 +8,7 @@ internal enum LineStatus
     /// <summary>A complete line was taken off the buffer.</summary>
     Line,
 
-    /// <summary>A line longer than the limit was dropped up to and including its LF.</summary>
+    /// <summary>A line longer than the limit was taken up to and including its LF (the line is handed over, to be refused).</summary>
     TooLong,
 
     /// <summary>More bytes than the limit and no LF yet: all was dropped; drop on up to the next LF.</summary>
@@ -44,6 +44,7 @@ internal static class LineSplitter
             }
 
             knownWithoutLf = 0;
+            line = buffer;                      // dropped: handed over for a look at its start
             buffer = buffer.Slice(buffer.End);
             return LineStatus.TooLongUnterminated;
         }
@@ -53,10 +54,8 @@ internal static class LineSplitter
         buffer = buffer.Slice(buffer.GetPosition(1, lf.Value));
         if (raw.Length > 0 && EndsWithCr(raw))
             raw = raw.Slice(0, raw.Length - 1);
-        if (raw.Length > maxLineBytes)
-            return LineStatus.TooLong;
         line = raw;
-        return LineStatus.Line;
+        return raw.Length > maxLineBytes ? LineStatus.TooLong : LineStatus.Line;
     }
 
     /// <summary>As <see cref="TryTake(ref ReadOnlySequence{byte}, int, out ReadOnlySequence{byte}, ref long)"/>, searching from the front.</summary>

@@ -4,20 +4,23 @@ namespace RawRelay.WebSockets;
 /// The frames waiting to be written to one connection, and what they really cost in memory. A frame is
 /// normally queued by reference: the same bytes go to every connection of a fan-out, often a slice of a
 /// 64 KiB arena chunk, which is fine for the moment until the next write. A connection whose socket is
-/// full (a backlog) must not keep such chunks alive, so its queue holds private copies instead: every frame
-/// queued is appended to a private 16 KiB chunk (or an array of its own when larger), and
-/// <see cref="MakePrivate"/> copies out what was queued by reference. <see cref="Cost"/> counts the bytes
-/// queued, the unused rest of the open chunk and the ring of entries, so that a bound on it bounds what
-/// the queue keeps alive (to within one partly sent chunk). One frame waits in a field; more go into a
-/// ring that grows by doubling and is dropped once empty, so an idle connection holds no array. A mutable
-/// struct embedded in its connection; the connection's lock guards it.
+/// full (a backlog) must not keep such chunks alive, so its queue holds private copies instead: the bytes of
+/// every frame queued go on at the end of a private chunk (256 bytes at first, each next one twice the last,
+/// up to 16 KiB, filled to the last byte before the next is taken), or into an array of their own when the
+/// frame is larger than a chunk; <see cref="MakePrivate"/> copies out what was queued by reference. The queue
+/// is a stream of bytes to the writer, so a frame may span two chunks. <see cref="Cost"/> counts the bytes
+/// queued, the unused rest of the open chunk and the ring of entries, so that a bound on it bounds what the
+/// queue keeps alive, to within the part of one chunk already written. One entry waits in a field; more go
+/// into a ring that grows by doubling and is dropped once empty, so an idle connection holds no array. A
+/// mutable struct embedded in its connection; the connection's lock guards it.
 /// </summary>
 internal struct OutboundQueue
 {
     public const int ChunkSize = 16 * 1024;
 
     /// <summary>The first private chunk of a queue is this small (a pong); each next one doubles, up to <see cref="ChunkSize"/>.</summary>
-    private const int FirstChunkSize = 256;
+    public const int FirstChunkSize = 256;
+
     private const int InitialRing = 4;
     private const int EntrySize = 16;      // a ReadOnlyMemory<byte> in the ring
 
@@ -38,17 +41,29 @@ internal struct OutboundQueue
     public long Bytes { get; private set; }
 
     /// <summary>What the queue keeps alive: the frames, the free rest of its open chunk, its ring.</summary>
-    public readonly long Cost =>
-        Bytes + (_tail is null ? 0 : _tail.Length - _tailUsed) + (_ring?.Length ?? Math.Min(_entries, 1)) * EntrySize;
+    public readonly long Cost => Bytes + TailFree + RingCost(_entries);
 
-    /// <summary>What queuing <paramref name="length"/> more bytes (as a copy or by reference) would add to <see cref="Cost"/> at most.</summary>
+    private readonly int TailFree => _tail is null ? 0 : _tail.Length - _tailUsed;
+
+    private readonly bool TailOpen => _tailUsed > _tailStart;
+
+    /// <summary>
+    /// Exactly what queuing <paramref name="length"/> more bytes, as a copy or by reference, adds to
+    /// <see cref="Cost"/>.
+    /// </summary>
     public readonly long CostOf(int length, bool copy)
     {
-        if (copy && length <= ChunkSize && _tail is not null && _tail.Length - _tailUsed >= length)
-            return 0;                           // into the free rest of the open chunk, counted already
-        long entry = _ring is null ? (_entries == 0 ? EntrySize : InitialRing * EntrySize)
-            : _entries == _ring.Length ? _ring.Length * EntrySize : 0;   // the ring appears or doubles
-        return entry + (copy && length <= ChunkSize ? NextChunkSize(length) : length);
+        if (copy && length <= ChunkSize)
+        {
+            if (length <= TailFree)
+                return 0;                       // into the free rest of the open chunk, counted already
+            // The open chunk is filled and sealed; the rest opens a new chunk, whose size is all it adds.
+            int sealedEntries = TailOpen || TailFree > 0 ? 1 : 0;
+            return NewChunkSize(length - TailFree) + RingCost(_entries + sealedEntries) - RingCost(_entries);
+        }
+
+        int entries = _entries + (TailOpen ? 1 : 0) + 1;      // the open chunk's bytes are sealed, then the frame
+        return length + RingCost(entries) - RingCost(_entries);
     }
 
     /// <summary>Queues a frame by reference; its bytes must never change.</summary>
@@ -62,33 +77,36 @@ internal struct OutboundQueue
     /// <summary>Queues a private copy of a frame.</summary>
     public void EnqueueCopy(ReadOnlySpan<byte> frame)
     {
+        Bytes += frame.Length;
         if (frame.Length > ChunkSize)
         {
             SealTail();
             Push(frame.ToArray());
+            return;
         }
-        else
-        {
-            if (_tail is null || _tail.Length - _tailUsed < frame.Length)
-            {
-                SealTail();
-                _tail = GC.AllocateUninitializedArray<byte>(NextChunkSize(frame.Length));
-                _tailStart = _tailUsed = 0;
-            }
 
+        int free = TailFree;
+        if (frame.IsEmpty)
+            return;
+        if (free >= frame.Length)
+        {
             frame.CopyTo(_tail.AsSpan(_tailUsed));
             _tailUsed += frame.Length;
+            return;
         }
 
-        Bytes += frame.Length;
-    }
+        if (free > 0)
+        {
+            frame[..free].CopyTo(_tail.AsSpan(_tailUsed));
+            _tailUsed += free;
+            frame = frame[free..];
+        }
 
-    private readonly int NextChunkSize(int needed)
-    {
-        int size = _tail is null ? FirstChunkSize : Math.Min(ChunkSize, _tail.Length * 2);
-        while (size < needed)
-            size *= 2;
-        return size;
+        SealTail();
+        _tail = GC.AllocateUninitializedArray<byte>(NewChunkSize(frame.Length));
+        frame.CopyTo(_tail);
+        _tailStart = 0;
+        _tailUsed = frame.Length;
     }
 
     /// <summary>Replaces every frame queued by reference with a private copy (a backlog begins).</summary>
@@ -96,7 +114,7 @@ internal struct OutboundQueue
     {
         SealTail();
         int count = _entries;
-        ReadOnlyMemory<byte>[] frames = new ReadOnlyMemory<byte>[count];
+        var frames = new ReadOnlyMemory<byte>[count];
         for (int i = 0; i < count; i++)
             frames[i] = Dequeue();
         _tail = null;
@@ -106,7 +124,7 @@ internal struct OutboundQueue
     }
 
     /// <summary>
-    /// Takes the next bytes to write: one large frame as it is, or as many frames as fit copied into
+    /// Takes the next bytes to write: one large entry as it is, or as many entries as fit copied into
     /// <paramref name="gather"/> (one write for many frames; <paramref name="gathered"/> says which).
     /// </summary>
     public ReadOnlyMemory<byte> Take(byte[] gather, out bool gathered)
@@ -131,10 +149,27 @@ internal struct OutboundQueue
     /// <summary>Forgets every frame (the connection is gone).</summary>
     public void Clear() => this = default;
 
+    /// <summary>The size of a new chunk that must take <paramref name="needed"/> bytes: twice the last one, within bounds.</summary>
+    private readonly int NewChunkSize(int needed) =>
+        Math.Min(ChunkSize, Math.Max(needed, _tail is null ? FirstChunkSize : 2 * _tail.Length));
+
+    /// <summary>What the ring costs with <paramref name="entries"/> entries: none, one in the field, or the ring grown to hold them.</summary>
+    private readonly long RingCost(int entries)
+    {
+        if (_ring is null && entries <= 1)
+            return entries * (long)EntrySize;
+        if (entries == 0)
+            return 0;
+        int capacity = _ring?.Length ?? InitialRing;
+        while (capacity < entries)
+            capacity *= 2;
+        return capacity * (long)EntrySize;
+    }
+
     /// <summary>The open chunk's queued bytes become an entry; later copies go on after them.</summary>
     private void SealTail()
     {
-        if (_tail is null || _tailUsed == _tailStart)
+        if (!TailOpen)
             return;
         Push(new ReadOnlyMemory<byte>(_tail, _tailStart, _tailUsed - _tailStart));
         _tailStart = _tailUsed;
@@ -193,8 +228,8 @@ internal struct OutboundQueue
         {
             _ring = null;
             _head = 0;
-            if (_tailUsed == _tailStart)
-                _tail = null;                   // all sent: the chunk is no longer the queue's
+            if (!TailOpen)
+                _tail = null;                   // all taken: the chunk is no longer the queue's
         }
 
         return frame;
