@@ -41,33 +41,15 @@ public sealed class ProductionThreadingTests
     }
 
     /// <summary>Records the thread of each delivery; queues nothing.</summary>
-    private sealed class ThreadRecordingConnection(string id) : IRelayConnection
+    private sealed class ThreadRecordingConnection(string id) : Hub.FakeConnection(id, 1)
     {
-        private HubSlots _slots = HubSlots.Unlisted;
-
         public List<(string? Name, bool IsThreadPoolThread)> Threads { get; } = [];
 
-        public string Id => id;
-
-        public long Sequence => 1;
-
-        public string RemoteAddress => "127.0.0.1:1";
-
-        public string[] OwnChannels => [];
-
-        public bool IsClosing => false;
-
-        public ref HubSlots Slots => ref _slots;
-
-        public DeliveryResult Deliver(Message message)
+        public override DeliveryResult Deliver(Message message)
         {
             lock (Threads)
                 Threads.Add((Thread.CurrentThread.Name, Thread.CurrentThread.IsThreadPoolThread));
             return DeliveryResult.Queued;
-        }
-
-        public void Close(int code, string reason)
-        {
         }
     }
 }

@@ -3,7 +3,7 @@ using RawRelay.Hub;
 namespace RawRelay.Tests.Hub;
 
 /// <summary>A connection for hub tests: records what it is handed and answers as told. Thread-safe enough for one test.</summary>
-internal sealed class FakeConnection(string id, long sequence, DeliveryResult answer = DeliveryResult.Queued) : IRelayConnection
+internal class FakeConnection(string id, long sequence, DeliveryResult answer = DeliveryResult.Queued) : IRelayConnection
 {
     private HubSlots _slots = HubSlots.Unlisted;
     private int _delivered;
@@ -24,7 +24,21 @@ internal sealed class FakeConnection(string id, long sequence, DeliveryResult an
 
     public int Delivered => Volatile.Read(ref _delivered);
 
-    public DeliveryResult Deliver(Message message)
+    /// <summary>The frames replayed to it and the notices it got, in order.</summary>
+    public List<byte[]> Resumed { get; } = [];
+
+    /// <summary>Positions it resumes from, by stream, until it is listed.</summary>
+    public Dictionary<string, StreamPosition> Since { get; } = [];
+
+    public bool HasResume => Since.Count > 0;
+
+    public StreamPosition? ResumeFrom(string stream) => Since.TryGetValue(stream, out StreamPosition position) ? position : null;
+
+    public void Replay(byte[] frame) => Resumed.Add(frame);
+
+    public void Notice(byte[] text) => Resumed.Add(text);
+
+    public virtual DeliveryResult Deliver(Message message)
     {
         Interlocked.Increment(ref _delivered);
         return Answer;

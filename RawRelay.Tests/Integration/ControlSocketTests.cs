@@ -202,7 +202,7 @@ public sealed class ControlSocketTests
 
         status.Should().Be("OK");
         lines.Select(line => line.Split(' ')[0]).Should().Equal("connections", "connections_total", "messages_out",
-            "messages_in", "bytes_out", "bytes_in", "slow_clients_dropped", "uptime_seconds", "channels", "subscriptions", "log_lines_lost");
+            "messages_in", "bytes_out", "bytes_in", "slow_clients_dropped", "uptime_seconds", "channels", "subscriptions", "history_messages", "history_bytes", "log_lines_lost");
         lines.Should().OnlyContain(line => System.Text.RegularExpressions.Regex.IsMatch(line, @"^[a-z_]+ \d+$"));
     }
 
@@ -235,8 +235,8 @@ public sealed class ControlSocketTests
 
         status.Should().Be("OK");
         lines.Select(line => line.Split(' ')[0]).Distinct().Should().Equal(
-            "LIST", "SEND", "PUBLISH", "BROADCAST", "SUBSCRIBE", "UNSUBSCRIBE", "CHANNELS", "CLOSE", "STATS", "HELP", "QUIT");
-        lines.Should().HaveCount(19);
+            "LIST", "SEND", "PUBLISH", "BROADCAST", "SUBSCRIBE", "UNSUBSCRIBE", "CHANNELS", "POSITION", "CLOSE", "STATS", "HELP", "QUIT");
+        lines.Should().HaveCount(20);
     }
 
     [Test, CancelAfter(10_000)]

@@ -19,6 +19,7 @@ internal enum CommandKind
     Subscribe,
     Unsubscribe,
     Channels,
+    Position,
     Close,
     Stats,
     Help,

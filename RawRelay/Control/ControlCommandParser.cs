@@ -129,6 +129,14 @@ internal static class ControlCommandParser
                 : ControlCommand.Invalid(ControlUsage.Channels);
         }
 
+        if (WordReader.Is(verb, "POSITION"u8))
+        {
+            ReadOnlySpan<byte> stream = words.Next();
+            return IsStream(stream) && words.AtEnd
+                ? new ControlCommand(CommandKind.Position, Channel: Encoding.ASCII.GetString(stream))
+                : ControlCommand.Invalid(ControlUsage.Position);
+        }
+
         if (WordReader.Is(verb, "CLOSE"u8))
             return ParseClose(ref words);
         if (WordReader.Is(verb, "STATS"u8))
@@ -155,6 +163,10 @@ internal static class ControlCommandParser
             ? new ControlCommand(CommandKind.ListChannel, Channel: Encoding.ASCII.GetString(channel))
             : ControlCommand.Invalid(ControlUsage.List);
     }
+
+    /// <summary>A stream: <c>*</c>, <c>#</c> and an id, or a channel.</summary>
+    private static bool IsStream(ReadOnlySpan<byte> stream) =>
+        stream is [(byte)'*'] || (stream is [(byte)'#', ..] ? ConnectionIds.IsValid(stream[1..]) : ChannelNames.IsValid(stream));
 
     private static ControlCommand IdAndChannel(CommandKind kind, ref WordReader words, string usage)
     {

@@ -60,6 +60,9 @@ internal sealed class ControlDispatcher
                     replies.Line("channel " + name);
                 replies.Ok(names.Length);
                 break;
+            case CommandKind.Position:
+                replies.Line("OK " + _relay.Position(command.Channel));
+                break;
             case CommandKind.Close:
                 replies.Ok(_relay.Close(command.Id, command.CloseCode, command.Reason));
                 break;
@@ -150,6 +153,8 @@ internal sealed class ControlDispatcher
         replies.Line($"uptime_seconds {stats.UptimeSeconds}");
         replies.Line($"channels {_relay.Registry.Channels.Count}");
         replies.Line($"subscriptions {_relay.Registry.Channels.Subscriptions}");
+        replies.Line($"history_messages {_relay.History.Messages}");
+        replies.Line($"history_bytes {_relay.History.Bytes}");
         replies.Line($"log_lines_lost {_log.LinesLost}");
         replies.Line("OK");
     }

@@ -19,6 +19,7 @@ internal static class ControlUsage
     public const string Subscribe = "usage: SUBSCRIBE <id> <channel>";
     public const string Unsubscribe = "usage: UNSUBSCRIBE <id> <channel>";
     public const string Channels = "usage: CHANNELS <id>";
+    public const string Position = "usage: POSITION <stream>";
     public const string Close = "usage: CLOSE <id> [<code> [<reason of at most 123 bytes>]]";
     public const string Stats = "usage: STATS";
     public const string Help = "usage: HELP";
@@ -42,6 +43,7 @@ internal static class ControlUsage
         "SUBSCRIBE <id> <channel>         put <id> on <channel>: its connections now and later",
         "UNSUBSCRIBE <id> <channel>       take <id> and its connections off <channel>",
         "CHANNELS <id>                    list the channels of <id>: channel <name>",
+        "POSITION <stream>                the position of the last message of <stream> (<channel>, #<id> or *)",
         "CLOSE <id> [<code> [<reason>]]   close every connection of <id> (code 1000 by default)",
         "STATS                            counters: <name> <integer>",
         "HELP                             this list",

@@ -27,6 +27,9 @@ internal sealed class RelayCommandLine
     private readonly Option<int> _pingInterval = new("--ping-interval") { Description = "seconds between server pings; 0 turns pings off (default 30)", DefaultValueFactory = _ => 30 };
     private readonly Option<int> _subscriptionTtl = new("--subscription-ttl") { Description = "seconds an id's subscriptions outlive its last connection (default 600)", DefaultValueFactory = _ => 600 };
     private readonly Option<int> _maxChannels = new("--max-channels") { Description = "channels one id may be subscribed to, and one connection may ask for (default 128)", DefaultValueFactory = _ => 128 };
+    private readonly Option<int> _history = new("--history") { Description = "messages kept per stream for clients that resume; 0 turns history off (default 0)", DefaultValueFactory = _ => 0 };
+    private readonly Option<int> _historyTtl = new("--history-ttl") { Description = "seconds a message is kept at most (default 600)", DefaultValueFactory = _ => 600 };
+    private readonly Option<long> _historyMemory = new("--history-memory") { Description = "bytes all kept messages may take together; the oldest go first (default 67108864)", DefaultValueFactory = _ => 64L * 1024 * 1024 };
     private readonly Option<int> _handshakeTimeout = new("--handshake-timeout") { Description = "seconds a client has to complete its HTTP request (default 10)", DefaultValueFactory = _ => 10 };
     private readonly Option<int> _maxConnections = new("--max-connections") { Description = "open WebSocket connections; more get HTTP 503 (default 100000)", DefaultValueFactory = _ => 100_000 };
     private readonly Option<string> _logLevel = new("--log-level") { Description = "debug, info, warn or error (default info)", DefaultValueFactory = _ => "info" };
@@ -39,7 +42,7 @@ internal sealed class RelayCommandLine
     {
         Root = new RootCommand("RawRelay: holds browsers' WebSocket connections and sends them what a local control socket says.")
         {
-            _port, _bind, _path, _control, _controlMode, _static, _maxMessage, _sendQueue, _sendQueueTotal, _sendTimeout, _pingInterval, _subscriptionTtl, _maxChannels,
+            _port, _bind, _path, _control, _controlMode, _static, _maxMessage, _sendQueue, _sendQueueTotal, _sendTimeout, _pingInterval, _subscriptionTtl, _maxChannels, _history, _historyTtl, _historyMemory,
             _handshakeTimeout, _maxConnections, _logLevel, _echo, _secret, _allowedOrigin, _trustProxy,
         };
         Root.Subcommands.Add(new BenchCommandLine().Command);
@@ -103,6 +106,15 @@ internal sealed class RelayCommandLine
         int maxChannels = parsed.GetValue(_maxChannels);
         if (maxChannels < 1)
             return Fail("--max-channels must be at least 1", out error);
+        int history = parsed.GetValue(_history);
+        if (history < 0)
+            return Fail("--history must be 0 or more", out error);
+        int historyTtl = parsed.GetValue(_historyTtl);
+        if (historyTtl < 1)
+            return Fail("--history-ttl must be at least 1", out error);
+        long historyMemory = parsed.GetValue(_historyMemory);
+        if (historyMemory < 1)
+            return Fail("--history-memory must be at least 1", out error);
         int handshakeTimeout = parsed.GetValue(_handshakeTimeout);
         if (handshakeTimeout < 1)
             return Fail("--handshake-timeout must be at least 1", out error);
@@ -130,6 +142,9 @@ internal sealed class RelayCommandLine
             PingInterval = pingInterval,
             SubscriptionTtl = subscriptionTtl,
             MaxChannels = maxChannels,
+            History = history,
+            HistoryTtl = historyTtl,
+            HistoryMemory = historyMemory,
             HandshakeTimeout = handshakeTimeout,
             MaxConnections = maxConnections,
             LogLevel = level,

@@ -35,7 +35,8 @@ internal sealed class RelayHost : IDisposable
         _staticFiles = staticFiles;
         var registry = new ConnectionRegistry();
         var stats = new RelayStats();
-        _relay = new Relay(registry, stats, options.MaxChannels);
+        _relay = new Relay(registry, stats, options.MaxChannels,
+            new HistoryStore(V1Dialect.Instance, options.History, options.HistoryTtl * 1000L, options.HistoryMemory));
         _context = new ConnectionContext(new ConnectionOptions
         {
             MaxMessage = options.MaxMessage,
@@ -106,7 +107,7 @@ internal sealed class RelayHost : IDisposable
             ? _context.Keepalive.RunAsync(_context.Live, TimeSpan.FromSeconds(_options.PingInterval), stop)
             : Task.CompletedTask;
         Task backlogs = BacklogWatch.RunAsync(_context, stop);
-        Task expiry = ExpireSubscriptionsAsync(stop);
+        Task expiry = ExpireSubscriptionsAsync(stop);   // and history's ttl
         using var trimmer = new MemoryTrimmer(_context.Live, _context.Stats, _log, TimeSpan.FromMilliseconds(500));
 
         await Task.WhenAll(httpLoop, controlLoop, pings, backlogs, expiry).ConfigureAwait(false);
@@ -129,14 +130,20 @@ internal sealed class RelayHost : IDisposable
         _log.Debug("control connection closed");
     }
 
-    /// <summary>Once a second, forgets the subscriptions of ids that have had no connection for <c>--subscription-ttl</c>.</summary>
+    /// <summary>
+    /// Once a second, forgets the subscriptions of ids that have had no connection for <c>--subscription-ttl</c>,
+    /// and lets history go that is past <c>--history-ttl</c>.
+    /// </summary>
     private async Task ExpireSubscriptionsAsync(CancellationToken stop)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
         try
         {
             while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+            {
                 _context.Registry.ExpireIdle(_options.SubscriptionTtl * 1000L);
+                _relay.History.Sweep();
+            }
         }
         catch (OperationCanceledException)
         {

@@ -22,6 +22,9 @@ internal sealed record RelayOptions
     public int PingInterval { get; init; } = 30;
     public int SubscriptionTtl { get; init; } = 600;
     public int MaxChannels { get; init; } = 128;
+    public int History { get; init; }
+    public int HistoryTtl { get; init; } = 600;
+    public long HistoryMemory { get; init; } = 64L * 1024 * 1024;
     public int HandshakeTimeout { get; init; } = 10;
     public int MaxConnections { get; init; } = 100_000;
     public LogLevel LogLevel { get; init; } = LogLevel.Info;

@@ -1,4 +1,6 @@
 using System.Globalization;
+using RawRelay.Hub;
+using RawRelay.WebSockets;
 
 namespace RawRelay.Http;
 
@@ -45,6 +47,10 @@ internal static class HandshakeValidator
         string[] channels = [.. asked.Distinct(StringComparer.Ordinal)];
         if (channels.Length > policy.MaxChannels)
             return HandshakeDecision.Refuse(400, $"more than {policy.MaxChannels} channels");
+        string? protocol = OffersV1(head) ? V1Protocol : null;
+        ResumePoint[]? since = null;
+        if (protocol is not null && !TryParseSince(head.Query, out since))
+            return HandshakeDecision.Refuse(400, "malformed since");
         if (head["Sec-WebSocket-Version"]?.Trim() != "13")
             return HandshakeDecision.Refuse(426, "Sec-WebSocket-Version 13 required");
 
@@ -53,8 +59,55 @@ internal static class HandshakeValidator
         if (policy.Secret is not null && !HasValidToken(head.Query, id, asked, policy))
             return HandshakeDecision.Refuse(403, "missing, invalid or expired token");
 
-        return new HandshakeDecision(101, "", id, key!, channels);
+        return new HandshakeDecision(101, "", id, key!, channels, protocol, since);
     }
+
+    /// <summary>The subprotocol of SPEC Part 2, Nothing lost between pages.</summary>
+    public const string V1Protocol = "rawrelay.v1";
+
+    /// <summary>Whether a Sec-WebSocket-Protocol field offers rawrelay.v1 (tokens are case-sensitive, RFC 6455 §4.1).</summary>
+    private static bool OffersV1(RequestHead head)
+    {
+        foreach (KeyValuePair<string, string> header in head.Headers)
+        {
+            if (!header.Key.Equals("Sec-WebSocket-Protocol", StringComparison.OrdinalIgnoreCase))
+                continue;
+            foreach (Range token in header.Value.AsSpan().Split(','))
+            {
+                if (header.Value.AsSpan()[token].Trim(" \t").SequenceEqual(V1Protocol))
+                    return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Every <c>since=&lt;stream&gt; &lt;position&gt;</c> (the space written %20 or +; a stream is <c>*</c>,
+    /// <c>#id</c> or a channel); false when one is malformed. The first for a stream counts.
+    /// </summary>
+    private static bool TryParseSince(string query, out ResumePoint[]? since)
+    {
+        since = null;
+        if (QueryString.GetAll(query, "since", plusIsSpace: true) is not { } values)
+            return false;
+        var points = new List<ResumePoint>();
+        foreach (string value in values)
+        {
+            int space = value.IndexOf(' ');
+            if (space < 0 || !IsStream(value.AsSpan(0, space)) || !StreamPosition.TryParse(value.AsSpan(space + 1), out StreamPosition position))
+                return false;
+            string stream = value[..space];
+            if (!points.Exists(p => p.Stream == stream))
+                points.Add(new ResumePoint(stream, position));
+        }
+
+        since = points.Count == 0 ? null : [.. points];
+        return true;
+    }
+
+    private static bool IsStream(ReadOnlySpan<char> stream) =>
+        stream is "*" || (stream.StartsWith('#') ? ConnectionIds.IsValid(stream[1..]) : ChannelNames.IsValid(stream));
 
     /// <summary>The token covers the id, the expiry and the channels asked for, in the order of the query (SPEC, Security).</summary>
     private static bool HasValidToken(string query, string id, List<string> channels, HandshakePolicy policy)

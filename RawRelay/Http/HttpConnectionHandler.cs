@@ -109,10 +109,11 @@ internal sealed class HttpConnectionHandler
 
             IPAddress? forwardedFor = _options.TrustProxy ? ClientAddress.FromForwardedFor(head) : null;
             var connection = new WebSocketConnection(socket, decision.Id, decision.Channels, (IPEndPoint)socket.RemoteEndPoint!, forwardedFor,
-                _context.Registry.NextSequence(), _context);
+                _context.Registry.NextSequence(), _context, decision.Protocol is null ? PlainDialect.Instance : V1Dialect.Instance,
+                decision.Since);
             // The 101 is queued first, its flush held by the connection: a message sent to the id the moment
             // it is registered queues behind the 101 instead of overtaking it.
-            connection.QueueResponse(HttpResponses.SwitchingProtocols(decision.Key));
+            connection.QueueResponse(HttpResponses.SwitchingProtocols(decision.Key, decision.Protocol));
             if (!_context.Registry.TryAdd(connection, _options.MaxConnections))
             {
                 await RefuseAsync(socket, 503, "too many connections").ConfigureAwait(false);

@@ -6,11 +6,13 @@ namespace RawRelay.Http;
 internal static class HttpResponses
 {
     /// <summary>101 Switching Protocols for an accepted upgrade (RFC 6455 §4.2.2).</summary>
-    public static byte[] SwitchingProtocols(string key) => Encoding.ASCII.GetBytes(
+    public static byte[] SwitchingProtocols(string key, string? protocol = null) => Encoding.ASCII.GetBytes(
         "HTTP/1.1 101 Switching Protocols\r\n" +
         "Upgrade: websocket\r\n" +
         "Connection: Upgrade\r\n" +
-        $"Sec-WebSocket-Accept: {AcceptKey.Compute(key)}\r\n\r\n");
+        $"Sec-WebSocket-Accept: {AcceptKey.Compute(key)}\r\n" +
+        (protocol is null ? "" : $"Sec-WebSocket-Protocol: {protocol}\r\n") +
+        "\r\n");
 
     /// <summary>A refusal: a short text/plain body naming the reason; the connection is closed after it.</summary>
     public static byte[] Refusal(int status, string reason)

@@ -38,7 +38,7 @@ internal static class QueryString
     /// Every value of the parameters named <paramref name="name"/>, in order, percent-decoded (an empty list
     /// when there is none); null when one is badly encoded.
     /// </summary>
-    public static List<string>? GetAll(string query, string name)
+    public static List<string>? GetAll(string query, string name, bool plusIsSpace = false)
     {
         var values = new List<string>();
         foreach (Range part in query.AsSpan().Split('&'))
@@ -47,7 +47,8 @@ internal static class QueryString
             int equals = pair.IndexOf('=');
             if (!(equals < 0 ? pair : pair[..equals]).SequenceEqual(name))
                 continue;
-            if (PercentDecode(equals < 0 ? [] : pair[(equals + 1)..]) is not { } decoded)
+            ReadOnlySpan<char> raw = equals < 0 ? [] : pair[(equals + 1)..];
+            if (PercentDecode(plusIsSpace ? raw.ToString().Replace('+', ' ') : raw) is not { } decoded)
                 return null;
             values.Add(decoded);
         }

@@ -1,8 +1,10 @@
 namespace RawRelay.Hub;
 
-/// <summary>The stream every connection is on: BROADCAST's, and the registry's list of all. Never retired. Thread-safe.</summary>
+/// <summary>The stream every connection is on: BROADCAST's (<c>*</c>), and the registry's list of all. Never retired. Thread-safe.</summary>
 internal sealed class AllStream : Stream
 {
+    public override string Name => "*";
+
     protected override int GetIndex(IRelayConnection connection) => connection.Slots.AllIndex;
 
     protected override void SetIndex(IRelayConnection connection, int index) => connection.Slots.AllIndex = index;

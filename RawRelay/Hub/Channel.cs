@@ -2,15 +2,16 @@ namespace RawRelay.Hub;
 
 /// <summary>
 /// A named group of connections (SPEC, Streams and channels): its stream, and how many ids are subscribed to
-/// it. It exists while it has a connection or a subscribed id; then it is retired and dropped. A member's
+/// it. It exists while it has a connection, a subscribed id or something kept in history; then it is
+/// retired and its map forgets it. A member's
 /// index lives in the member's <see cref="ChannelSlots"/>, under the member's monitor (a leaf lock taken
 /// inside this channel's). Thread-safe.
 /// </summary>
-internal sealed class Channel(string name) : Stream
+internal sealed class Channel(string name, ChannelMap map) : Stream
 {
     private int _subscribers;
 
-    public string Name { get; } = name;
+    public override string Name { get; } = name;
 
     /// <summary>Ids subscribed to this channel.</summary>
     public int Subscribers
@@ -64,4 +65,6 @@ internal sealed class Channel(string name) : Stream
     }
 
     protected override bool IsUnused() => base.IsUnused() && _subscribers == 0;
+
+    protected override void OnRetired() => map.Forget(this);
 }

@@ -33,10 +33,10 @@ internal sealed class ChannelMap
     {
         while (true)
         {
-            Channel channel = _channels.GetOrAdd(name, static n => new Channel(n));
+            Channel channel = _channels.GetOrAdd(name, static (n, map) => new Channel(n, map), this);
             if (channel.Add(connection))
                 return;
-            Drop(channel);                      // retired a moment ago
+            Forget(channel);                    // retired a moment ago
         }
     }
 
@@ -45,14 +45,14 @@ internal sealed class ChannelMap
     {
         while (true)
         {
-            Channel channel = _channels.GetOrAdd(name, static n => new Channel(n));
+            Channel channel = _channels.GetOrAdd(name, static (n, map) => new Channel(n, map), this);
             if (channel.TryAddSubscriber())
             {
                 Interlocked.Increment(ref _subscriptions);
                 return channel;
             }
 
-            Drop(channel);
+            Forget(channel);
         }
     }
 
@@ -60,19 +60,27 @@ internal sealed class ChannelMap
     public void Unsubscribe(Channel channel)
     {
         Interlocked.Decrement(ref _subscriptions);
-        if (channel.RemoveSubscriber())
-            Drop(channel);
+        channel.RemoveSubscriber();             // a retired channel forgets itself
     }
 
     /// <summary>Takes <paramref name="connection"/> off the channel; true when it was on it.</summary>
     public bool Leave(Channel channel, IRelayConnection connection)
     {
-        bool left = channel.Remove(connection, out bool retired);
-        if (retired)
-            Drop(channel);
-        return left;
+        return channel.Remove(connection, out _);
+    }
+
+    /// <summary>The channel with this name, made (and, with history on, pinned) when there is none; for POSITION.</summary>
+    public StreamPosition Pin(string name, HistoryStore history)
+    {
+        while (true)
+        {
+            Channel channel = _channels.GetOrAdd(name, static (n, map) => new Channel(n, map), this);
+            if (channel.Pin(history) is { } position)
+                return position;
+            Forget(channel);
+        }
     }
 
     /// <summary>Forgets a retired channel (a fresh one may already have taken its name).</summary>
-    private void Drop(Channel channel) => _channels.TryRemove(new KeyValuePair<string, Channel>(channel.Name, channel));
+    public void Forget(Channel channel) => _channels.TryRemove(new KeyValuePair<string, Channel>(channel.Name, channel));
 }

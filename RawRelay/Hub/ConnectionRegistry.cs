@@ -15,14 +15,7 @@ internal sealed class ConnectionRegistry
     private readonly ConcurrentDictionary<string, IdStream> _ids = new(StringComparer.Ordinal);
     private readonly PriorityQueue<IdStream, long> _idle = new();
     private readonly Lock _idleGate = new();
-    private readonly Action<IdStream> _becameIdle;
     private long _nextSequence;
-
-    public ConnectionRegistry() => _becameIdle = stream =>
-    {
-        lock (_idleGate)
-            _idle.Enqueue(stream, Environment.TickCount64);
-    };
 
     public AllStream All { get; } = new();
 
@@ -116,11 +109,31 @@ internal sealed class ConnectionRegistry
         }
     }
 
+    /// <summary>The id's stream, made (and, with history on, pinned) when there is none; for POSITION.</summary>
+    public StreamPosition Pin(string id, HistoryStore history)
+    {
+        while (true)
+        {
+            if (IdStreamOf(id).Pin(history) is { } position)
+                return position;
+        }
+    }
+
+    /// <summary>An id without connections got subscriptions or lost its last connection: its ttl runs.</summary>
+    internal void BecameIdle(IdStream stream)
+    {
+        lock (_idleGate)
+            _idle.Enqueue(stream, Environment.TickCount64);
+    }
+
+    /// <summary>Forgets a retired id stream (a fresh one may already have taken its id).</summary>
+    internal void Forget(IdStream stream) => _ids.TryRemove(new KeyValuePair<string, IdStream>(stream.Id, stream));
+
     private IdStream IdStreamOf(string id)
     {
         while (true)
         {
-            IdStream stream = _ids.GetOrAdd(id, static (key, registry) => new IdStream(key, registry.Channels, registry._becameIdle), this);
+            IdStream stream = _ids.GetOrAdd(id, static (key, registry) => new IdStream(key, registry), this);
             if (!stream.IsRetired)
                 return stream;
             Forget(stream);                     // retired a moment ago
@@ -133,6 +146,4 @@ internal sealed class ConnectionRegistry
         if (Find(connection.Id) is { } stream && stream.Remove(connection))
             Forget(stream);                     // retired: it takes no member again
     }
-
-    private void Forget(IdStream stream) => _ids.TryRemove(new KeyValuePair<string, IdStream>(stream.Id, stream));
 }

@@ -9,7 +9,7 @@ namespace RawRelay.Hub;
 internal sealed class HistoryEntry(Stream stream, long offset, long timeMs, byte[]? frame)
 {
     /// <summary>What an entry costs beside its frame: this object, its slot in the stream's ring, the frame's array header.</summary>
-    public const int Overhead = 112;
+    public const int Overhead = 120;
 
     private byte[]? _frame = frame;
 

@@ -42,6 +42,18 @@ internal interface IRelayConnection
     /// <summary>Queues the message in this connection's dialect without waiting.</summary>
     DeliveryResult Deliver(Message message);
 
+    /// <summary>True while the connection has positions to resume from (a rawrelay.v1 client's <c>since</c>, before it is on its streams).</summary>
+    bool HasResume { get; }
+
+    /// <summary>The position the client asked to resume <paramref name="stream"/> from, if any.</summary>
+    StreamPosition? ResumeFrom(string stream);
+
+    /// <summary>Queues a kept frame the client missed (it does not count toward <c>--send-queue</c>).</summary>
+    void Replay(byte[] frame);
+
+    /// <summary>Queues a notice to the client (<c>!reset ...</c>), a text message without a header line.</summary>
+    void Notice(byte[] text);
+
     /// <summary>Starts the closing handshake with this close code (RFC 6455 §7.4) and reason.</summary>
     void Close(int code, string reason);
 }

@@ -17,11 +17,13 @@ internal enum SubscribeOutcome
 /// the id, not to a connection (SPEC): every connection of the id is on every channel the id is subscribed
 /// to, also those that open later, until UNSUBSCRIBE, or until the id has had no connection for the
 /// subscription ttl. A connection also joins the channels it asked for when it connected. The stream is
-/// retired (and dropped by the registry) once it has neither a connection nor a subscription. Thread-safe:
+/// retired (and the registry forgets it) once it has no connection, no subscription and nothing kept in
+/// history. Thread-safe:
 /// every change of its connections' channels happens under its lock, with the channel's inside.
 /// </summary>
-internal sealed class IdStream(string id, ChannelMap channels, Action<IdStream> becameIdle) : Stream
+internal sealed class IdStream(string id, ConnectionRegistry registry) : Stream
 {
+    private string? _name;
     private Channel[]? _subscriptions;
     private int _subscriptionCount;
     private long _idleSince = Environment.TickCount64;
@@ -29,11 +31,16 @@ internal sealed class IdStream(string id, ChannelMap channels, Action<IdStream> 
 
     public string Id { get; } = id;
 
+    /// <summary><c>#id</c>, written out the first time a position or a resume needs it.</summary>
+    public override string Name => _name ??= "#" + Id;
+
     protected override int GetIndex(IRelayConnection connection) => connection.Slots.IdIndex;
 
     protected override void SetIndex(IRelayConnection connection, int index) => connection.Slots.IdIndex = index;
 
     protected override bool IsUnused() => base.IsUnused() && _subscriptionCount == 0;
+
+    protected override void OnRetired() => registry.Forget(this);
 
     /// <summary>Subscribes the id to <paramref name="name"/>: every connection of it joins; returns how many are on it now.</summary>
     public SubscribeOutcome Subscribe(string name, int maxChannels, out int connections)
@@ -48,7 +55,7 @@ internal sealed class IdStream(string id, ChannelMap channels, Action<IdStream> 
             {
                 if (_subscriptionCount >= maxChannels)
                     return SubscribeOutcome.TooMany;
-                channel = channels.Subscribe(name);
+                channel = registry.Channels.Subscribe(name);
                 if (_subscriptions is null)
                     _subscriptions = new Channel[1];
                 else if (_subscriptionCount == _subscriptions.Length)
@@ -78,16 +85,16 @@ internal sealed class IdStream(string id, ChannelMap channels, Action<IdStream> 
             if (channel is not null)
             {
                 RemoveSubscription(channel);
-                channels.Unsubscribe(channel);
+                registry.Channels.Unsubscribe(channel);
             }
 
-            channel ??= channels.Find(name);
+            channel ??= registry.Channels.Find(name);
             int left = 0;
             if (channel is not null)
             {
                 foreach (IRelayConnection connection in Members.ToArray())
                 {
-                    if (channels.Leave(channel, connection))
+                    if (registry.Channels.Leave(channel, connection))
                         left++;
                 }
             }
@@ -141,7 +148,7 @@ internal sealed class IdStream(string id, ChannelMap channels, Action<IdStream> 
             {
                 Channel channel = _subscriptions![_subscriptionCount - 1];
                 RemoveSubscription(channel);
-                channels.Unsubscribe(channel);
+                registry.Channels.Unsubscribe(channel);
             }
 
             return RetireIfUnused();
@@ -154,7 +161,7 @@ internal sealed class IdStream(string id, ChannelMap channels, Action<IdStream> 
         for (int i = 0; i < _subscriptionCount; i++)
             _subscriptions![i].Add(connection);
         foreach (string name in connection.OwnChannels)
-            channels.Join(name, connection);
+            registry.Channels.Join(name, connection);
     }
 
     /// <summary>A connection of the id left: it leaves every channel it was on.</summary>
@@ -164,7 +171,7 @@ internal sealed class IdStream(string id, ChannelMap channels, Action<IdStream> 
         lock (connection)
             on = connection.Slots.Channels.ToArray();
         foreach (Channel channel in on)
-            channels.Leave(channel, connection);
+            registry.Channels.Leave(channel, connection);
         if (Members.Length == 0 && _subscriptionCount > 0)
             BecomeIdle();                       // the ttl counts from the last close
     }
@@ -175,7 +182,7 @@ internal sealed class IdStream(string id, ChannelMap channels, Action<IdStream> 
         if (_awaitingExpiry)
             return;
         _awaitingExpiry = true;
-        becameIdle(this);
+        registry.BecameIdle(this);
     }
 
     private Channel? FindSubscription(string name)

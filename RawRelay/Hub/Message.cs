@@ -21,20 +21,16 @@ internal sealed class Message
 
     public ReadOnlyMemory<byte> Payload { get; private set; }
 
-    /// <summary>The stream the message is on: a channel's name, <c>#id</c> or <c>*</c>.</summary>
-    public string Stream { get; private set; } = "";
-
-    /// <summary>The epoch of the stream's life the message belongs to.</summary>
-    public string Epoch { get; private set; } = "";
+    /// <summary>The stream the message is on (its name and epoch are read while it is published, under its lock).</summary>
+    public Stream? Stream { get; private set; }
 
     /// <summary>The message's offset on its stream, from 1.</summary>
     public long Offset { get; private set; }
 
     /// <summary>Called by the stream as it publishes the message, under its lock.</summary>
-    public void SetPosition(string stream, string epoch, long offset)
+    public void SetPosition(Stream stream, long offset)
     {
         Stream = stream;
-        Epoch = epoch;
         Offset = offset;
     }
 
@@ -43,7 +39,7 @@ internal sealed class Message
     {
         Kind = kind;
         Payload = payload;
-        Stream = Epoch = "";
+        Stream = null;
         Offset = 0;
         _dialect0 = _dialect1 = null;
         _frame0 = _frame1 = default;

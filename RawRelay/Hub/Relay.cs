@@ -8,11 +8,12 @@ namespace RawRelay.Hub;
 /// </summary>
 internal sealed class Relay
 {
-    public Relay(ConnectionRegistry registry, RelayStats stats, int maxChannels = 128)
+    public Relay(ConnectionRegistry registry, RelayStats stats, int maxChannels = 128, HistoryStore? history = null)
     {
         Registry = registry;
         Stats = stats;
         MaxChannels = maxChannels;
+        History = history ?? HistoryStore.Off;
     }
 
     public ConnectionRegistry Registry { get; }
@@ -22,14 +23,32 @@ internal sealed class Relay
     /// <summary>Subscriptions one id may have (<c>--max-channels</c>).</summary>
     public int MaxChannels { get; }
 
+    public HistoryStore History { get; }
+
     /// <summary>Hands the message to every connection with <paramref name="id"/> (stream <c>#id</c>); returns how many count.</summary>
-    public int Send(string id, Message message) => Count(Registry.Find(id)?.Publish(message) ?? default);
+    public int Send(string id, Message message) => Count(Registry.Find(id)?.Publish(message, History) ?? default);
 
     /// <summary>Hands the message to every connection on <paramref name="channel"/>; returns how many count.</summary>
-    public int Publish(string channel, Message message) => Count(Registry.Channels.Find(channel)?.Publish(message) ?? default);
+    public int Publish(string channel, Message message) => Count(Registry.Channels.Find(channel)?.Publish(message, History) ?? default);
 
     /// <summary>Hands the message to every connection (stream <c>*</c>); returns how many count.</summary>
-    public int Broadcast(Message message) => Count(Registry.All.Publish(message));
+    public int Broadcast(Message message) => Count(Registry.All.Publish(message, History));
+
+    /// <summary>
+    /// The position of a stream's last message (<c>POSITION</c>): <c>*</c>, <c>#id</c> or a channel. With history
+    /// on, the stream is made when there is none and kept for the history ttl, so that a page rendered with
+    /// the position resumes from it; with history off, a stream that does not exist gets a fresh epoch.
+    /// </summary>
+    public StreamPosition Position(string stream)
+    {
+        if (stream == "*")
+            return Registry.All.Position;
+        bool id = stream.StartsWith('#');
+        if (History.Enabled)
+            return id ? Registry.Pin(stream[1..], History) : Registry.Channels.Pin(stream, History);
+        Stream? found = id ? Registry.Find(stream[1..]) : Registry.Channels.Find(stream);
+        return found?.Position ?? new StreamPosition(Epochs.Format(Epochs.NewSerial()), 0);
+    }
 
     /// <summary>Subscribes an id to a channel; null when the id has <see cref="MaxChannels"/> already, else its connections on it now.</summary>
     public int? Subscribe(string id, string channel) =>

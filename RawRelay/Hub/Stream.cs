@@ -1,20 +1,28 @@
+using System.Text;
+
 namespace RawRelay.Hub;
 
 /// <summary>What a fan-out did: connections counted in <c>OK &lt;n&gt;</c>, and those that queued the message.</summary>
 internal readonly record struct FanOut(int Counted, int Queued);
 
 /// <summary>
-/// The connections on one stream (all connections, one id's, one channel's) and the order of its messages:
-/// a message is handed to every member under the stream's lock, so two messages reach every member in the
-/// same order and a member that joins or leaves sees a message wholly or not at all. The lock is held only
-/// to hand messages over (never for I/O) and is the monitor of the stream object itself, so an idle stream
-/// costs no lock object. Each kind of stream keeps a member's index where it likes. A stream that becomes
-/// unused is retired: it takes no member again, and its owner drops it. Locks are taken in the order id
-/// stream, channel, connection. Thread-safe.
+/// One stream (all connections, one id's, one channel's): its members, the order and positions of its
+/// messages, and what history keeps of them. A message gets its position and is handed to every member
+/// under the stream's lock, so two messages reach every member in the same order, and a member that joins
+/// or leaves sees a message wholly or not at all; a resuming member gets what it missed under the same
+/// lock, just before it joins, so nothing is missed or doubled between the replay and the live messages.
+/// The lock is held only to hand messages over (never for I/O) and is the monitor of the stream object
+/// itself, so an idle stream costs no lock object. A stream that becomes unused (no member, nothing kept,
+/// nothing else its kind counts) is retired: it takes no member again and its owner forgets it, and a stream
+/// of that name made later starts a new epoch. Locks are taken in the order id stream, channel, connection,
+/// history. Thread-safe.
 /// </summary>
 internal abstract class Stream
 {
+    private readonly long _epochSerial = Epochs.NewSerial();
     private MemberList<IRelayConnection> _members;
+    private StreamHistory? _history;
+    private long _lastOffset;
     private bool _retired;
 
     public int Count
@@ -36,6 +44,25 @@ internal abstract class Stream
         }
     }
 
+    /// <summary>The stream's name as positions and the rawrelay.v1 header show it: a channel, <c>#id</c> or <c>*</c>.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>The epoch of this life of the stream.</summary>
+    public string Epoch => Epochs.Format(_epochSerial);
+
+    /// <summary>The position of the stream's last message (offset 0: none yet).</summary>
+    public StreamPosition Position
+    {
+        get
+        {
+            lock (this)
+                return new StreamPosition(Epoch, _lastOffset);
+        }
+    }
+
+    /// <summary>Under the history's lock: whether the history's sweep has this stream to trim already.</summary>
+    internal bool TrimQueued { get; set; }
+
     /// <summary>The members, for a derived stream's work under its lock.</summary>
     protected ReadOnlySpan<IRelayConnection> Members => _members.Members;
 
@@ -48,7 +75,10 @@ internal abstract class Stream
     /// <summary>Records the member's index in this stream (-1: not a member); called under the stream's lock.</summary>
     protected abstract void SetIndex(IRelayConnection connection, int index);
 
-    /// <summary>Adds a member; false when <paramref name="limit"/> members are there already or the stream is retired.</summary>
+    /// <summary>
+    /// Adds a member (after what it missed, when it resumes); false when <paramref name="limit"/> members are
+    /// there already or the stream is retired.
+    /// </summary>
     public bool Add(IRelayConnection connection, int limit = int.MaxValue)
     {
         lock (this)
@@ -57,6 +87,8 @@ internal abstract class Stream
                 return false;
             if (GetIndex(connection) >= 0)
                 return true;                    // a member already
+            if (connection.HasResume && connection.ResumeFrom(Name) is { } since)
+                Resume(connection, since);
             SetIndex(connection, _members.Add(connection));
             OnAdded(connection);
             return true;
@@ -65,7 +97,7 @@ internal abstract class Stream
 
     /// <summary>
     /// Removes a member; true when it was one. <paramref name="retired"/> says whether that retired the
-    /// stream (its owner then drops it). Safe for a connection that is not a member.
+    /// stream. Safe for a connection that is not a member.
     /// </summary>
     public bool Remove(IRelayConnection connection, out bool retired)
     {
@@ -92,11 +124,35 @@ internal abstract class Stream
         return retired;
     }
 
-    /// <summary>Hands <paramref name="message"/> to every member, in the stream's order.</summary>
-    public FanOut Publish(Message message)
+    /// <summary>
+    /// Gives <paramref name="message"/> the stream's next position, keeps it when history is on, and hands it
+    /// to every member, in the stream's order.
+    /// </summary>
+    public FanOut Publish(Message message, HistoryStore history)
     {
         lock (this)
+        {
+            message.SetPosition(this, ++_lastOffset);
+            if (history.Enabled)
+                (_history ??= new StreamHistory()).Append(history.Keep(this, message), history);
             return Deliver(message);
+        }
+    }
+
+    /// <summary>
+    /// The stream's position, and (with history on) a pin that keeps this life of it, its epoch, for the
+    /// history ttl, so that a page rendered with it can resume; null when the stream is retired.
+    /// </summary>
+    public StreamPosition? Pin(HistoryStore history)
+    {
+        lock (this)
+        {
+            if (_retired)
+                return null;
+            if (history.Enabled)
+                (_history ??= new StreamHistory()).Pin(this, history);
+            return new StreamPosition(Epoch, _lastOffset);
+        }
     }
 
     /// <summary>The members as of now, for work done outside the lock (LIST, CLOSE).</summary>
@@ -104,6 +160,17 @@ internal abstract class Stream
     {
         lock (this)
             return _members.ToArray();
+    }
+
+    /// <summary>Drops what the history evicted; retires the stream when that leaves it unused. Called by the history's sweep.</summary>
+    internal void TrimHistory()
+    {
+        lock (this)
+        {
+            if (_history is not null && _history.Trim())
+                _history = null;
+            RetireIfUnused();
+        }
     }
 
     /// <summary>Hands the message to every member; the caller holds the lock.</summary>
@@ -137,8 +204,8 @@ internal abstract class Stream
         return true;
     }
 
-    /// <summary>Whether the stream may be dropped: by default when it has no member. Under the lock.</summary>
-    protected virtual bool IsUnused() => _members.Count == 0;
+    /// <summary>Whether the stream may be forgotten: no member and nothing kept, by default. Under the lock.</summary>
+    protected virtual bool IsUnused() => _members.Count == 0 && (_history is null || _history.IsEmpty);
 
     /// <summary>A member joined. Under the lock.</summary>
     protected virtual void OnAdded(IRelayConnection connection)
@@ -150,8 +217,28 @@ internal abstract class Stream
     {
     }
 
-    /// <summary>The stream was retired. Under the lock.</summary>
+    /// <summary>The stream was retired: its owner forgets it. Under the lock.</summary>
     protected virtual void OnRetired()
     {
+    }
+
+    /// <summary>
+    /// What a resuming connection missed since <paramref name="since"/>: nothing, every message after it (all
+    /// or none), or a <c>!reset</c> notice with the current position when the gap cannot be filled (another
+    /// epoch, a position ahead of the stream, messages no longer kept, history off). Under the lock.
+    /// </summary>
+    private void Resume(IRelayConnection connection, StreamPosition since)
+    {
+        var current = new StreamPosition(Epoch, _lastOffset);
+        if (since == current)
+            return;
+        if (since.Epoch == current.Epoch && since.Offset < _lastOffset && _history?.Collect(since.Offset + 1, _lastOffset) is { } missed)
+        {
+            foreach (byte[] frame in missed)
+                connection.Replay(frame);
+            return;
+        }
+
+        connection.Notice(Encoding.ASCII.GetBytes($"!reset {Name} {current}"));
     }
 }

@@ -35,15 +35,19 @@ internal readonly record struct StreamPosition(string Epoch, long Offset)
 }
 
 /// <summary>
-/// New epochs: a prefix drawn at start (so a relay restart never repeats one) and a counter. Thread-safe.
+/// New epochs: a prefix drawn at start (so a relay restart never repeats one) and a serial number, so that a
+/// stream keeps only a number and its epoch is written out when needed. Thread-safe.
 /// </summary>
 internal static class Epochs
 {
     private static readonly string Prefix = NewPrefix();
     private static long s_counter;
 
-    /// <summary>An epoch no stream of this relay, or of an earlier run of it, has had.</summary>
-    public static string Next() => Prefix + Interlocked.Increment(ref s_counter).ToString("x", CultureInfo.InvariantCulture);
+    /// <summary>The serial of a new life of a stream.</summary>
+    public static long NewSerial() => Interlocked.Increment(ref s_counter);
+
+    /// <summary>The epoch of a serial: no stream of this relay, or of an earlier run of it, has another's.</summary>
+    public static string Format(long serial) => Prefix + serial.ToString("x", CultureInfo.InvariantCulture);
 
     private static string NewPrefix()
     {

@@ -38,9 +38,9 @@ internal sealed class V1Dialect : IDialect
     /// <summary>Writes <c>&lt;stream&gt; &lt;epoch&gt;:&lt;offset&gt;\n</c>; returns its length.</summary>
     private static int WriteHeader(Message message, Span<byte> header)
     {
-        int at = Encoding.ASCII.GetBytes(message.Stream, header);
+        int at = Encoding.ASCII.GetBytes(message.Stream!.Name, header);
         header[at++] = (byte)' ';
-        at += Encoding.ASCII.GetBytes(message.Epoch, header[at..]);
+        at += Encoding.ASCII.GetBytes(message.Stream.Epoch, header[at..]);
         header[at++] = (byte)':';
         message.Offset.TryFormat(header[at..], out int digits, default, System.Globalization.CultureInfo.InvariantCulture);
         at += digits;

@@ -70,7 +70,7 @@ internal sealed partial class WebSocketConnection
             if (_closeQueued || _cutOff || IsDisposed)
                 return DeliveryResult.Dropped;
             bool copy = _backlogSince != 0 || shared.IsEmpty;
-            long pending = _queue.Cost + _inFlight;
+            long pending = Math.Max(0, _queue.Cost + _inFlight - _uncounted);
             long cost = _queue.CostOf(length, copy);
             long limit = _context.Options.SendQueueLimit;
             // A frame into an empty queue always goes: a message of --max-message plus its header is larger
@@ -197,6 +197,9 @@ internal sealed partial class WebSocketConnection
 
             sent = Math.Max(sent, 0);
             _context.Stats.BytesSent(sent);
+            if (_uncounted > 0)
+                lock (this)
+                    _uncounted = Math.Max(0, _uncounted - sent);
             if (sent < data.Length)
             {
                 // The kernel's buffer is full: a backlog. The rest is finished asynchronously (a copy when it
@@ -230,6 +233,7 @@ internal sealed partial class WebSocketConnection
                 rest = rest[sent..];
                 lock (this)
                 {
+                    _uncounted = Math.Max(0, _uncounted - sent);
                     _inFlight = rest.Length;
                     UpdateReservation();
                 }

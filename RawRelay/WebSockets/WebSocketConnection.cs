@@ -27,7 +27,7 @@ internal sealed partial class WebSocketConnection : IRelayConnection
     private int _disposed;
 
     public WebSocketConnection(Socket socket, string id, string[] ownChannels, IPEndPoint remote, IPAddress? forwardedFor,
-        long sequence, ConnectionContext context)
+        long sequence, ConnectionContext context, IDialect? dialect = null, ResumePoint[]? since = null)
     {
         _socket = socket;
         Id = id;
@@ -36,7 +36,8 @@ internal sealed partial class WebSocketConnection : IRelayConnection
         _forwardedFor = forwardedFor;
         Sequence = sequence;
         _context = context;
-        _dialect = PlainDialect.Instance;
+        _dialect = dialect ?? PlainDialect.Instance;
+        _since = since is { Length: > 0 } ? since : null;
         _decoder = new FrameDecoder(context.Options.MaxMessage);
     }
 
@@ -76,6 +77,7 @@ internal sealed partial class WebSocketConnection : IRelayConnection
     public Task RunAsync(byte[] received)
     {
         _context.Live.Opened(this);
+        ForgetResume();
         using (SendScheduler.Cork())
             ReleaseWriter();
         return ReceiveLoopAsync(received);

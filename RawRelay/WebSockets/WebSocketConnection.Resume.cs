@@ -1,0 +1,46 @@
+using RawRelay.Hub;
+
+namespace RawRelay.WebSockets;
+
+/// <summary>
+/// This connection's side of a resume (SPEC, Nothing lost between pages): the positions a rawrelay.v1 client
+/// gave in <c>since</c>, which each stream it joins while registering replays from, and the frames and
+/// notices those streams queue for it. The positions are dropped once the connection runs.
+/// </summary>
+internal sealed partial class WebSocketConnection
+{
+    private ResumePoint[]? _since;
+    private long _uncounted;                // replayed bytes still queued: they do not count toward --send-queue
+
+    public bool HasResume => Volatile.Read(ref _since) is not null;
+
+    public StreamPosition? ResumeFrom(string stream)
+    {
+        foreach (ResumePoint point in Volatile.Read(ref _since) ?? [])
+        {
+            if (point.Stream == stream)
+                return point.Position;
+        }
+
+        return null;
+    }
+
+    public void Replay(byte[] frame)
+    {
+        lock (this)
+        {
+            if (_closeQueued || _cutOff || IsDisposed)
+                return;
+            QueueLocked(frame, default);
+            _uncounted += frame.Length;
+        }
+    }
+
+    public void Notice(byte[] text) => EnqueueOwn(Opcode.Text, text);
+
+    /// <summary>The connection runs: it is on its streams, and the positions are of no more use.</summary>
+    private void ForgetResume() => Volatile.Write(ref _since, null);
+}
+
+/// <summary>A stream and the position a client has seen on it (one <c>since</c> of a rawrelay.v1 upgrade).</summary>
+internal readonly record struct ResumePoint(string Stream, StreamPosition Position);
