@@ -1,0 +1,50 @@
+using RawRelay.Tests.Infrastructure;
+
+namespace RawRelay.Tests.Browser;
+
+/// <summary>
+/// The demo site in a real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright). Its
+/// pages are served by the relay's own <c>--static</c>, as <c>make run</c> and a reverse proxy both do,
+/// so their <c>ws://&lt;their own host&gt;/websocket</c> is the relay; the PHP pages (send.php,
+/// publish.php) run on <c>php -S</c> over the same static/ folder and reach the relay through the
+/// control socket. A subclass tests one page.
+/// </summary>
+public abstract class DemoSiteBrowserTests
+{
+    private protected RelayFixture Relay { get; set; } = null!;
+
+    private protected PhpServer Php { get; private set; } = null!;
+
+    private protected HeadlessChromium Browser { get; private set; } = null!;
+
+    [OneTimeSetUp]
+    public async Task StartEverything()
+    {
+        TestEnvironment.RequireOnPath("php", "php-cli");
+        HeadlessChromium.RequireInstalled();
+        Relay = StartRelay(port: 0, RelayFixture.TempSocketPath());
+        Php = await PhpServer.StartAsync(TestEnvironment.StaticFolder(), Relay.ControlPath);
+        Browser = await HeadlessChromium.LaunchAsync();
+    }
+
+    [OneTimeTearDown]
+    public async Task StopEverything()
+    {
+        if (Browser is not null)
+            await Browser.DisposeAsync();
+        if (Php is not null)
+            await Php.DisposeAsync();
+        if (Relay is not null)
+            await Relay.DisposeAsync();
+    }
+
+    /// <summary>A relay serving static/ on <paramref name="port"/> (0: any) with <paramref name="controlPath"/>.</summary>
+    private protected static RelayFixture StartRelay(int port, string controlPath) =>
+        RelayFixture.Start(o => o with
+        {
+            Port = port, Control = controlPath, Static = TestEnvironment.StaticFolder(), LogLevel = global::RawRelay.Diagnostics.LogLevel.Info,
+        });
+
+    /// <summary>The address of a page (path and query) the relay serves.</summary>
+    private protected string PageUrl(string pathAndQuery) => $"http://127.0.0.1:{Relay.Port}{pathAndQuery}";
+}

@@ -1,0 +1,98 @@
+using Microsoft.Playwright;
+using RawRelay.Tests.Infrastructure;
+using static Microsoft.Playwright.Assertions;
+
+namespace RawRelay.Tests.Browser;
+
+/// <summary>
+/// The demo's live feed (feed.html?topic=...) in a real headless Chromium: each page connects on the
+/// topic's channel, and publish.php publishes to it with the PHP client (see
+/// <see cref="DemoSiteBrowserTests"/> for who serves what).
+/// </summary>
+[TestFixture, Parallelizable(ParallelScope.Self)]
+public sealed class FeedBrowserTests : DemoSiteBrowserTests
+{
+    [Test, CancelAfter(60_000)]
+    public async Task Every_open_feed_of_the_topic_shows_what_the_PHP_page_publishes_and_no_other_feed_does()
+    {
+        string topic = NewTopic("orders");
+        string otherTopic = NewTopic("article");
+        IPage feed1 = await OpenFeedAsync(topic);
+        IPage feed2 = await OpenFeedAsync(topic);
+        IPage otherFeed = await OpenFeedAsync(otherTopic);
+
+        await PublishWithThePhpPageAsync(topic, "Order 1042 shipped \u2713", expectedConnections: 2);
+        await PublishWithThePhpPageAsync(otherTopic, "New comment", expectedConnections: 1);
+
+        await Expect(feed1.Locator("#messages li")).ToHaveTextAsync(["Order 1042 shipped \u2713"]);
+        await Expect(feed2.Locator("#messages li")).ToHaveTextAsync(["Order 1042 shipped \u2713"]);
+        // Published after the first message: had that reached this feed, it would be shown first.
+        await Expect(otherFeed.Locator("#messages li")).ToHaveTextAsync(["New comment"]);
+        await HeadlessChromium.ScreenshotAsync(feed1, "feed-after-publish.png", "a topic's feed as a person sees it");
+        await Task.WhenAll(feed1.CloseAsync(), feed2.CloseAsync(), otherFeed.CloseAsync()).WithTimeout();
+    }
+
+    [Test, CancelAfter(60_000)]
+    public async Task A_message_with_HTML_in_it_shows_as_text_and_creates_no_element()
+    {
+        string topic = NewTopic("html");
+        IPage feed = await OpenFeedAsync(topic);
+        const string Html = "<img src=x onerror=\"document.title='pwned'\"><b>bold</b><script>document.title='pwned'</script>";
+
+        await PublishWithThePhpPageAsync(topic, Html, expectedConnections: 1);
+
+        await Expect(feed.Locator("#messages li")).ToHaveTextAsync([Html]);
+        (await feed.Locator("#messages img, #messages b, #messages script").CountAsync()).Should().Be(0);
+        (await feed.TitleAsync()).Should().NotContain("pwned");
+        await feed.CloseAsync();
+    }
+
+    [Test, CancelAfter(60_000)]
+    public async Task The_board_and_the_feed_link_to_each_other()
+    {
+        IPage page = await Browser.NewPageAsync();
+        await page.GotoAsync(PageUrl("/"));
+        await page.GetByRole(AriaRole.Link, new() { Name = "Live feed: orders" }).ClickAsync();
+
+        await Expect(page.Locator("#topic")).ToHaveTextAsync("orders");
+        await Expect(page.Locator("#state")).ToHaveTextAsync("connected");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Message board" }).ClickAsync();
+        await Expect(page.Locator("#board-id")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^[A-Z0-9]{10}$"));
+        await page.CloseAsync();
+    }
+
+    [Test, CancelAfter(60_000)]
+    public async Task A_topic_that_is_not_a_channel_name_is_refused_by_the_page()
+    {
+        IPage feed = await Browser.NewPageAsync();
+        await feed.GotoAsync(PageUrl($"/feed.html?topic={Uri.EscapeDataString("no spaces/slashes")}"));
+
+        await Expect(feed.Locator("#state")).ToHaveTextAsync("invalid");
+        await Expect(feed.Locator("#topic")).ToHaveTextAsync("no spaces/slashes");
+        await feed.CloseAsync();
+    }
+
+    private static string NewTopic(string label) => $"{label}-{Guid.NewGuid():N}"[..20];
+
+    /// <summary>Opens a feed of the topic as a visitor would and waits until it is connected.</summary>
+    private async Task<IPage> OpenFeedAsync(string topic)
+    {
+        IPage feed = await Browser.NewPageAsync();
+        await feed.GotoAsync(PageUrl($"/feed.html?topic={Uri.EscapeDataString(topic)}"));
+        await Expect(feed.Locator("#state")).ToHaveTextAsync("connected");
+        await Expect(feed.Locator("#topic")).ToHaveTextAsync(topic);
+        return feed;
+    }
+
+    /// <summary>Fills publish.php's form for the topic and presses Publish, as a person would.</summary>
+    private async Task PublishWithThePhpPageAsync(string topic, string message, int expectedConnections)
+    {
+        IPage publisher = await Browser.NewPageAsync();
+        await publisher.GotoAsync($"{Php.BaseUrl}/publish.php?topic={Uri.EscapeDataString(topic)}");
+        await publisher.Locator("#message").FillAsync(message);
+        await publisher.GetByRole(AriaRole.Button, new() { Name = "Publish" }).ClickAsync();
+
+        await Expect(publisher.Locator(".notice.ok")).ToHaveTextAsync($"Published to {expectedConnections} connection(s)");
+        await publisher.CloseAsync();
+    }
+}

@@ -1,0 +1,73 @@
+using RawRelay.Tests.Infrastructure;
+
+namespace RawRelay.Tests.Php;
+
+/// <summary>
+/// The PHP package's PHPUnit suite (static/lib/tests/) against real relays in this process: one as
+/// <c>make run</c> starts it, one with <c>--secret</c>. The suite runs once, before the first case;
+/// each PHPUnit test is a case here, failing with PHPUnit's own account of it.
+/// </summary>
+[TestFixture, Parallelizable(ParallelScope.Self)]
+public sealed class PhpUnitTests
+{
+    private const string Secret = "a-secret-for-the-phpunit-suite";
+    private const string NamespacePrefix = @"RawRelay\Tests\";
+
+    private RelayFixture? _open;
+    private RelayFixture? _secured;
+    private PhpUnitRun _run = null!;
+
+    [OneTimeSetUp]
+    public async Task RunTheSuite()
+    {
+        TestEnvironment.RequireOnPath("php", "php-cli");
+        string phpunit = TestEnvironment.RequireOnPath("phpunit", "phpunit");
+        _open = RelayFixture.Start();
+        _secured = RelayFixture.Start(o => o with { Secret = Secret });
+        var environment = new Dictionary<string, string>
+        {
+            ["RAWRELAY_HOST"] = "127.0.0.1",
+            ["RAWRELAY_CONTROL"] = _open.ControlPath,
+            ["RAWRELAY_PORT"] = _open.Port.ToString(),
+            ["RAWRELAY_MAX_CHANNELS"] = _open.Options.MaxChannels.ToString(),
+            ["RAWRELAY_MAX_MESSAGE"] = _open.Options.MaxMessage.ToString(),
+            ["RAWRELAY_SECRET_CONTROL"] = _secured.ControlPath,
+            ["RAWRELAY_SECRET_PORT"] = _secured.Port.ToString(),
+            ["RAWRELAY_SECRET"] = Secret,
+        };
+        _run = await PhpUnitSuite.RunAsync(phpunit, environment, CancellationToken.None).WithTimeout(PhpCli.Timeout + TimeSpan.FromSeconds(5));
+    }
+
+    [OneTimeTearDown]
+    public async Task StopTheRelays()
+    {
+        if (_open is not null)
+            await _open.DisposeAsync();
+        if (_secured is not null)
+            await _secured.DisposeAsync();
+    }
+
+    /// <summary>The tests <c>phpunit --list-tests</c> names; one placeholder when phpunit is missing (the fixture is then ignored).</summary>
+    public static IEnumerable<TestCaseData> PhpUnitTestNames()
+    {
+        string? phpunit = TestEnvironment.FindOnPath("phpunit");
+        if (phpunit is null || TestEnvironment.FindOnPath("php") is null)
+            return [new TestCaseData("(phpunit is not installed)").SetArgDisplayNames("phpunit-missing")];
+        return PhpUnitSuite.ListAsync(phpunit, CancellationToken.None).GetAwaiter().GetResult() // a TestCaseSource cannot await
+            .Select(name => new TestCaseData(name).SetArgDisplayNames(
+                name.StartsWith(NamespacePrefix, StringComparison.Ordinal) ? name[NamespacePrefix.Length..] : name));
+    }
+
+    [TestCaseSource(nameof(PhpUnitTestNames))]
+    public void PhpUnit_test_passes_against_the_real_relay(string name)
+    {
+        if (!_run.Outcomes.TryGetValue(name, out PhpUnitOutcome? outcome))
+            Assert.Fail($"PHPUnit did not report {name} (exit {_run.Exit}); its report:\n{_run.Report}");
+        if (outcome!.Result != PhpUnitResult.Passed)
+            Assert.Fail($"PHPUnit: {name} {outcome.Result.ToString().ToLowerInvariant()}:\n{outcome.Detail}");
+    }
+
+    [Test]
+    public void The_suite_as_a_whole_passes() =>
+        _run.Exit.Should().Be(0, $"phpunit's report says:\n{_run.Report}");
+}
