@@ -44,7 +44,7 @@ internal static class HandshakeValidator
             return HandshakeDecision.Refuse(400, "missing or invalid id");
         if (QueryString.GetAll(head.Query, "channel") is not { } asked || !asked.TrueForAll(static c => ChannelNames.IsValid(c)))
             return HandshakeDecision.Refuse(400, "invalid channel name");
-        string[] channels = [.. asked.Distinct(StringComparer.Ordinal)];
+        string[] channels = asked.Count == 0 ? [] : [.. asked.Distinct(StringComparer.Ordinal)];
         if (channels.Length > policy.MaxChannels)
             return HandshakeDecision.Refuse(400, $"more than {policy.MaxChannels} channels");
         string? protocol = OffersV1(head) ? V1Protocol : null;

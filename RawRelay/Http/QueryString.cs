@@ -40,6 +40,8 @@ internal static class QueryString
     /// </summary>
     public static List<string>? GetAll(string query, string name, bool plusIsSpace = false)
     {
+        if (!query.Contains(name, StringComparison.Ordinal))
+            return None;                        // the common case: no such parameter, nothing allocated
         var values = new List<string>();
         foreach (Range part in query.AsSpan().Split('&'))
         {
@@ -55,6 +57,9 @@ internal static class QueryString
 
         return values;
     }
+
+    /// <summary>An empty list, shared: never added to.</summary>
+    private static readonly List<string> None = [];
 
     /// <summary>Decodes %XX escapes; null for a bad escape or bytes that are not UTF-8.</summary>
     public static string? PercentDecode(ReadOnlySpan<char> encoded)

@@ -24,10 +24,7 @@ internal enum SubscribeOutcome
 internal sealed class IdStream(string id, ConnectionRegistry registry) : Stream
 {
     private string? _name;
-    private Channel[]? _subscriptions;
-    private int _subscriptionCount;
-    private long _idleSince = Environment.TickCount64;
-    private bool _awaitingExpiry;           // in the registry's queue of idle ids
+    private IdSubscriptions? _subs;         // made for an id's first subscription: most ids never have one
 
     public string Id { get; } = id;
 
@@ -38,7 +35,7 @@ internal sealed class IdStream(string id, ConnectionRegistry registry) : Stream
 
     protected override void SetIndex(IRelayConnection connection, int index) => connection.Slots.IdIndex = index;
 
-    protected override bool IsUnused() => base.IsUnused() && _subscriptionCount == 0;
+    protected override bool IsUnused() => base.IsUnused() && SubscriptionCount == 0;
 
     protected override void OnRetired() => registry.Forget(this);
 
@@ -53,14 +50,15 @@ internal sealed class IdStream(string id, ConnectionRegistry registry) : Stream
             Channel? channel = FindSubscription(name);
             if (channel is null)
             {
-                if (_subscriptionCount >= maxChannels)
+                if (SubscriptionCount >= maxChannels)
                     return SubscribeOutcome.TooMany;
                 channel = registry.Channels.Subscribe(name);
-                if (_subscriptions is null)
-                    _subscriptions = new Channel[1];
-                else if (_subscriptionCount == _subscriptions.Length)
-                    Array.Resize(ref _subscriptions, _subscriptions.Length * 2);
-                _subscriptions[_subscriptionCount++] = channel;
+                IdSubscriptions subs = Subs;
+                if (subs.Channels is null)
+                    subs.Channels = new Channel[1];
+                else if (subs.Count == subs.Channels.Length)
+                    Array.Resize(ref subs.Channels, subs.Channels.Length * 2);
+                subs.Channels[subs.Count++] = channel;
             }
 
             foreach (IRelayConnection connection in Members)
@@ -110,8 +108,8 @@ internal sealed class IdStream(string id, ConnectionRegistry registry) : Stream
         lock (this)
         {
             var names = new SortedSet<string>(StringComparer.Ordinal);
-            for (int i = 0; i < _subscriptionCount; i++)
-                names.Add(_subscriptions![i].Name);
+            for (int i = 0; i < SubscriptionCount; i++)
+                names.Add(Subscriptions![i].Name);
             foreach (IRelayConnection connection in Members)
             {
                 Channel[] on;
@@ -134,19 +132,19 @@ internal sealed class IdStream(string id, ConnectionRegistry registry) : Stream
         lock (this)
         {
             due = null;
-            if (!Retired && Members.Length == 0 && _subscriptionCount > 0 && now - _idleSince < ttl)
+            if (!Retired && Members.Length == 0 && SubscriptionCount > 0 && now - IdleSince < ttl)
             {
-                due = _idleSince + ttl;         // stays in the queue, due later
+                due = IdleSince + ttl;         // stays in the queue, due later
                 return false;
             }
 
-            _awaitingExpiry = false;
-            if (Retired || Members.Length > 0 || _subscriptionCount == 0)
+            AwaitingExpiry = false;
+            if (Retired || Members.Length > 0 || SubscriptionCount == 0)
                 return false;                   // in use again, or nothing to expire
 
-            while (_subscriptionCount > 0)
+            while (SubscriptionCount > 0)
             {
-                Channel channel = _subscriptions![_subscriptionCount - 1];
+                Channel channel = Subscriptions![SubscriptionCount - 1];
                 RemoveSubscription(channel);
                 registry.Channels.Unsubscribe(channel);
             }
@@ -158,8 +156,8 @@ internal sealed class IdStream(string id, ConnectionRegistry registry) : Stream
     /// <summary>A connection of the id joined: it goes on the id's channels and on those it asked for.</summary>
     protected override void OnAdded(IRelayConnection connection)
     {
-        for (int i = 0; i < _subscriptionCount; i++)
-            _subscriptions![i].Add(connection);
+        for (int i = 0; i < SubscriptionCount; i++)
+            Subscriptions![i].Add(connection);
         foreach (string name in connection.OwnChannels)
             registry.Channels.Join(name, connection);
     }
@@ -172,25 +170,53 @@ internal sealed class IdStream(string id, ConnectionRegistry registry) : Stream
             on = connection.Slots.Channels.ToArray();
         foreach (Channel channel in on)
             registry.Channels.Leave(channel, connection);
-        if (Members.Length == 0 && _subscriptionCount > 0)
+        if (Members.Length == 0 && SubscriptionCount > 0)
             BecomeIdle();                       // the ttl counts from the last close
     }
 
     private void BecomeIdle()
     {
-        _idleSince = Environment.TickCount64;
-        if (_awaitingExpiry)
+        IdleSince = Environment.TickCount64;
+        if (AwaitingExpiry)
             return;
-        _awaitingExpiry = true;
+        AwaitingExpiry = true;
         registry.BecameIdle(this);
     }
 
+    private Channel[]? Subscriptions
+    {
+        get => _subs?.Channels;
+        set => Subs.Channels = value;
+    }
+
+    private int SubscriptionCount
+    {
+        get => _subs?.Count ?? 0;
+        set => Subs.Count = value;
+    }
+
+    /// <summary>The later of the last close and the latest SUBSCRIBE: the subscription ttl counts from it.</summary>
+    private long IdleSince
+    {
+        get => _subs?.IdleSince ?? 0;
+        set => Subs.IdleSince = value;
+    }
+
+    /// <summary>True while the id is in the registry's queue of idle ids.</summary>
+    private bool AwaitingExpiry
+    {
+        get => _subs?.AwaitingExpiry ?? false;
+        set => Subs.AwaitingExpiry = value;
+    }
+
+    private IdSubscriptions Subs => _subs ??= new IdSubscriptions();
+
     private Channel? FindSubscription(string name)
     {
-        for (int i = 0; i < _subscriptionCount; i++)
+        for (int i = 0; i < SubscriptionCount; i++)
         {
-            if (_subscriptions![i].Name == name)
-                return _subscriptions[i];
+            if (Subscriptions![i].Name == name)
+                return Subscriptions[i];
         }
 
         return null;
@@ -198,10 +224,19 @@ internal sealed class IdStream(string id, ConnectionRegistry registry) : Stream
 
     private void RemoveSubscription(Channel channel)
     {
-        int at = Array.IndexOf(_subscriptions!, channel, 0, _subscriptionCount);
-        _subscriptions![at] = _subscriptions[--_subscriptionCount];
-        _subscriptions[_subscriptionCount] = null!;
-        if (_subscriptionCount == 0)
-            _subscriptions = null;
+        int at = Array.IndexOf(Subscriptions!, channel, 0, SubscriptionCount);
+        Subscriptions![at] = Subscriptions[--SubscriptionCount];
+        Subscriptions[SubscriptionCount] = null!;
+        if (SubscriptionCount == 0)
+            Subscriptions = null;
     }
+}
+
+/// <summary>An id's subscriptions and their ttl, made with its first subscription. Guarded by the id stream's lock.</summary>
+internal sealed class IdSubscriptions
+{
+    public Channel[]? Channels;
+    public int Count;
+    public long IdleSince;
+    public bool AwaitingExpiry;
 }

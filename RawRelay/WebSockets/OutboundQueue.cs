@@ -41,7 +41,7 @@ internal struct OutboundQueue
     public long Bytes { get; private set; }
 
     /// <summary>What the queue keeps alive: the frames, the free rest of its open chunk, its ring.</summary>
-    public readonly long Cost => Bytes + TailFree + RingCost(_entries);
+    public readonly long Cost => Bytes + TailFree + (_ring is not null ? _ring.Length * (long)EntrySize : Math.Min(_entries, 1) * EntrySize);
 
     private readonly int TailFree => _tail is null ? 0 : _tail.Length - _tailUsed;
 
@@ -156,6 +156,8 @@ internal struct OutboundQueue
     /// <summary>What the ring costs with <paramref name="entries"/> entries: none, one in the field, or the ring grown to hold them.</summary>
     private readonly long RingCost(int entries)
     {
+        if (_ring is not null && entries <= _ring.Length && entries > 0)
+            return _ring.Length * (long)EntrySize;      // the common case: the ring has room
         if (_ring is null && entries <= 1)
             return entries * (long)EntrySize;
         if (entries == 0)

@@ -8,7 +8,6 @@ internal sealed partial class WebSocketConnection
     private bool _closeQueued;
     private bool _closeSent;
     private bool _peerClosed;
-    private TaskCompletionSource? _closeSentSignal;
 
     /// <summary>Queues the close frame after whatever is queued; nothing is queued after it.</summary>
     private void QueueClose(CloseCode code, string reason)
@@ -51,7 +50,7 @@ internal sealed partial class WebSocketConnection
             if (!_closeQueued || _writer != WriterState.Idle || !_queue.IsEmpty || _closeSent)
                 return;
             _closeSent = true;
-            _closeSentSignal?.TrySetResult();
+            _extras?.CloseSent?.TrySetResult();
             closeNow = _peerClosed;
             failed = _endReason == EndReason.ProtocolError;
         }
@@ -90,8 +89,9 @@ internal sealed partial class WebSocketConnection
         {
             if (!_closeQueued || _closeSent || IsDisposed)
                 return;
-            _closeSentSignal ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            sent = _closeSentSignal.Task;
+            ConnectionExtras extras = Extras;
+            extras.CloseSent ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            sent = extras.CloseSent.Task;
         }
 
         await Task.WhenAny(sent, Task.Delay(_context.Options.CloseTimeout)).ConfigureAwait(false);

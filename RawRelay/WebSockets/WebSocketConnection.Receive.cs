@@ -17,8 +17,6 @@ internal sealed partial class WebSocketConnection : IFrameHandler
 
     private FrameDecoder _decoder;
     private int _bytesSinceWait;
-    private byte[]? _echoMessage;
-    private int _echoLength;
 
     /// <summary>
     /// The connection's whole life after the 101, as one async method so that an idle connection holds one
@@ -101,9 +99,9 @@ internal sealed partial class WebSocketConnection : IFrameHandler
         {
             if (buffer is not null)
                 ArrayPool<byte>.Shared.Return(buffer);
-            if (_echoMessage is not null)
-                ArrayPool<byte>.Shared.Return(_echoMessage);
-            _echoMessage = null;
+            if (EchoMessage is not null)
+                ArrayPool<byte>.Shared.Return(EchoMessage);
+            EchoMessage = null;
             OnEnded(failure);
         }
     }
@@ -145,21 +143,21 @@ internal sealed partial class WebSocketConnection : IFrameHandler
     {
         if (!_context.Options.Echo)
             return;
-        int needed = _echoLength + payload.Length;
-        if (_echoMessage is null || _echoMessage.Length < needed)
+        int needed = EchoLength + payload.Length;
+        if (EchoMessage is null || EchoMessage.Length < needed)
         {
             byte[] grown = ArrayPool<byte>.Shared.Rent(Math.Max(needed, ReceiveBufferSize));
-            if (_echoMessage is not null)
+            if (EchoMessage is not null)
             {
-                _echoMessage.AsSpan(0, _echoLength).CopyTo(grown);
-                ArrayPool<byte>.Shared.Return(_echoMessage);
+                EchoMessage.AsSpan(0, EchoLength).CopyTo(grown);
+                ArrayPool<byte>.Shared.Return(EchoMessage);
             }
 
-            _echoMessage = grown;
+            EchoMessage = grown;
         }
 
-        payload.CopyTo(_echoMessage.AsSpan(_echoLength));
-        _echoLength = needed;
+        payload.CopyTo(EchoMessage.AsSpan(EchoLength));
+        EchoLength = needed;
     }
 
     void IFrameHandler.OnMessageEnd(Opcode opcode, long length)
@@ -169,13 +167,13 @@ internal sealed partial class WebSocketConnection : IFrameHandler
             _context.Log.Debug($"message from {Id} {RemoteAddress}: {opcode.ToString().ToLowerInvariant()}, {length} bytes");
         if (!_context.Options.Echo)
             return;
-        EnqueueOwn(opcode, _echoMessage.AsSpan(0, _echoLength));
-        _echoLength = 0;
-        if (_echoMessage is not null)
+        EnqueueOwn(opcode, EchoMessage.AsSpan(0, EchoLength));
+        EchoLength = 0;
+        if (EchoMessage is not null)
         {
             // Like the receive buffer, the message buffer is not held between messages (it may be --max-message long).
-            ArrayPool<byte>.Shared.Return(_echoMessage);
-            _echoMessage = null;
+            ArrayPool<byte>.Shared.Return(EchoMessage);
+            EchoMessage = null;
         }
     }
 

@@ -9,14 +9,11 @@ namespace RawRelay.WebSockets;
 /// </summary>
 internal sealed partial class WebSocketConnection
 {
-    private ResumePoint[]? _since;
-    private long _uncounted;                // replayed bytes still queued: they do not count toward --send-queue
-
-    public bool HasResume => Volatile.Read(ref _since) is not null;
+    public bool HasResume => Volatile.Read(ref _extras)?.Since is not null;
 
     public StreamPosition? ResumeFrom(string stream)
     {
-        foreach (ResumePoint point in Volatile.Read(ref _since) ?? [])
+        foreach (ResumePoint point in Volatile.Read(ref _extras)?.Since ?? [])
         {
             if (point.Stream == stream)
                 return point.Position;
@@ -32,14 +29,23 @@ internal sealed partial class WebSocketConnection
             if (_closeQueued || _cutOff || IsDisposed)
                 return;
             QueueLocked(frame, default);
-            _uncounted += frame.Length;
+            Uncounted += frame.Length;
         }
     }
 
     public void Notice(byte[] text) => EnqueueOwn(Opcode.Text, text);
 
     /// <summary>The connection runs: it is on its streams, and the positions are of no more use.</summary>
-    private void ForgetResume() => Volatile.Write(ref _since, null);
+    private void ForgetResume()
+    {
+        if (Volatile.Read(ref _extras) is not { } extras)
+            return;
+        lock (this)
+        {
+            extras.Since = null;
+            extras.OwnChannels = null;
+        }
+    }
 }
 
 /// <summary>A stream and the position a client has seen on it (one <c>since</c> of a rawrelay.v1 upgrade).</summary>

@@ -16,14 +16,11 @@ internal sealed partial class WebSocketConnection
     private OutboundQueue _queue;
     private WriterState _writer = WriterState.Held;
     private long _inFlight;                 // bytes taken from the queue and not yet accepted by the kernel
-    private long _backlogSince;             // Environment.TickCount64 when the backlog began; 0 while none
-    private long _reserved;                 // this connection's share of the relay-wide SendMemory
     private bool _cutOff;
-    private CutOffCause _cutOffCause;
     private bool _sendFailed;
 
     /// <summary>Why a client was cut off as slow, for its log line.</summary>
-    private enum CutOffCause : byte
+    internal enum CutOff : byte
     {
         QueueFull,
         AllQueuesFull,
@@ -64,37 +61,36 @@ internal sealed partial class WebSocketConnection
     private DeliveryResult Enqueue(ReadOnlyMemory<byte> shared, ReadOnlySpan<byte> own)
     {
         int length = shared.IsEmpty ? own.Length : shared.Length;
-        bool schedule, drainEarly, cut = false;
+        bool schedule, drainEarly;
         lock (this)
         {
             if (_closeQueued || _cutOff || IsDisposed)
                 return DeliveryResult.Dropped;
-            bool copy = _backlogSince != 0 || shared.IsEmpty;
-            long pending = Math.Max(0, _queue.Cost + _inFlight - _uncounted);
+            bool backlogged = BacklogSince != 0;
+            bool copy = backlogged || shared.IsEmpty;
+            long pending = _queue.Cost + _inFlight - Uncounted;
             long cost = _queue.CostOf(length, copy);
             long limit = _context.Options.SendQueueLimit;
             // A frame into an empty queue always goes: a message of --max-message plus its header is larger
             // than a --send-queue of the same size, yet a client with nothing pending is not slow.
-            if (pending != 0 && (pending + cost > limit || (_backlogSince != 0 && !_context.SendMemory.Fits(cost))))
+            if (pending > 0 && (pending + cost > limit || (backlogged && !_context.SendMemory.Fits(cost))))
             {
-                _cutOff = cut = true;
-                _cutOffCause = pending + cost > limit ? CutOffCause.QueueFull : CutOffCause.AllQueuesFull;
-                schedule = drainEarly = false;
+                _cutOff = true;
+                CutOffCause = pending + cost > limit ? CutOff.QueueFull : CutOff.AllQueuesFull;
             }
             else
             {
                 schedule = QueueLocked(shared, copy ? (shared.IsEmpty ? own : shared.Span) : default);
                 // A long batch must not make a client look slow: past half its bound, it is written now.
-                drainEarly = !schedule && _writer == WriterState.Scheduled && (_queue.Cost + _inFlight) * 2 >= limit;
+                drainEarly = !schedule && _writer == WriterState.Scheduled && (pending + cost) * 2 >= limit;
+                goto Queued;
             }
         }
 
-        if (cut)
-        {
-            SendScheduler.Defer(this);
-            return DeliveryResult.CutOff;
-        }
+        SendScheduler.Defer(this);
+        return DeliveryResult.CutOff;
 
+    Queued:
         if (schedule)
             SendScheduler.Schedule(this);
         else if (drainEarly)
@@ -147,33 +143,39 @@ internal sealed partial class WebSocketConnection
     /// </summary>
     internal void Drain()
     {
-        lock (this)
-        {
-            if (_writer != WriterState.Scheduled)
-                return;
-            _writer = WriterState.Writing;
-        }
-
         byte[] gather = t_gather ??= GC.AllocateUninitializedArray<byte>(GatherSize);
+        bool claimed = false;
         while (true)
         {
             ReadOnlyMemory<byte> data;
             bool gathered;
-            lock (this)
+            lock (this)                         // one lock a round: claim or account the last write, take the next
             {
+                if (!claimed)
+                {
+                    if (_writer != WriterState.Scheduled)
+                        return;
+                    _writer = WriterState.Writing;
+                    claimed = true;
+                }
+
                 _inFlight = 0;
                 if (_queue.IsEmpty || IsDisposed)
                 {
                     if (IsDisposed)
                         _queue.Clear();
                     _writer = WriterState.Idle;
-                    EndBacklog();
-                    break;
+                    if (BacklogSince != 0)
+                        EndBacklog();
+                    if (!_closeQueued || _closeSent)
+                        return;
+                    break;                      // our close frame is out: the closing handshake goes on
                 }
 
                 data = _queue.Take(gather, out gathered);
                 _inFlight = data.Length;
-                UpdateReservation();
+                if (BacklogSince != 0)
+                    UpdateReservation();
             }
 
             int sent;
@@ -197,9 +199,6 @@ internal sealed partial class WebSocketConnection
 
             sent = Math.Max(sent, 0);
             _context.Stats.BytesSent(sent);
-            if (_uncounted > 0)
-                lock (this)
-                    _uncounted = Math.Max(0, _uncounted - sent);
             if (sent < data.Length)
             {
                 // The kernel's buffer is full: a backlog. The rest is finished asynchronously (a copy when it
@@ -209,6 +208,7 @@ internal sealed partial class WebSocketConnection
                     rest = rest.ToArray();
                 lock (this)
                 {
+                    Uncounted = Math.Max(0, Uncounted - sent);
                     _inFlight = rest.Length;
                     _writer = WriterState.Sending;
                     BeginBacklog();
@@ -217,6 +217,10 @@ internal sealed partial class WebSocketConnection
                 _ = SendRestAsync(rest);
                 return;
             }
+
+            if (Uncounted > 0)
+                lock (this)
+                    Uncounted = Math.Max(0, Uncounted - sent);
         }
 
         OnQueueDrained();
@@ -233,7 +237,7 @@ internal sealed partial class WebSocketConnection
                 rest = rest[sent..];
                 lock (this)
                 {
-                    _uncounted = Math.Max(0, _uncounted - sent);
+                    Uncounted = Math.Max(0, Uncounted - sent);
                     _inFlight = rest.Length;
                     UpdateReservation();
                 }
@@ -283,12 +287,14 @@ internal sealed partial class WebSocketConnection
     public void CheckBacklog(long now)
     {
         TimeSpan timeout = _context.Options.SendTimeout;
+        if (Volatile.Read(ref _extras) is not { BacklogSince: not 0 })
+            return;                             // the common case, without the lock
         lock (this)
         {
-            if (_backlogSince == 0 || timeout <= TimeSpan.Zero || now - _backlogSince < (long)timeout.TotalMilliseconds || _cutOff)
+            if (BacklogSince == 0 || timeout <= TimeSpan.Zero || now - BacklogSince < (long)timeout.TotalMilliseconds || _cutOff)
                 return;
             _cutOff = true;
-            _cutOffCause = CutOffCause.NotDraining;
+            CutOffCause = CutOff.NotDraining;
         }
 
         RunDeferred();
@@ -297,9 +303,9 @@ internal sealed partial class WebSocketConnection
     /// <summary>The socket is full: frames queued by reference are copied out of the shared chunks. Caller holds the lock.</summary>
     private void BeginBacklog()
     {
-        if (_backlogSince == 0)
+        if (BacklogSince == 0)
         {
-            _backlogSince = Math.Max(1, Environment.TickCount64);
+            BacklogSince = Math.Max(1, Environment.TickCount64);
             _queue.MakePrivate();
         }
 
@@ -309,24 +315,24 @@ internal sealed partial class WebSocketConnection
     /// <summary>The queue is empty: the backlog is over. Caller holds the lock.</summary>
     private void EndBacklog()
     {
-        _backlogSince = 0;
+        BacklogSince = 0;
         UpdateReservation();
     }
 
     /// <summary>Keeps this connection's share of the relay-wide send memory equal to what its backlog holds. Caller holds the lock.</summary>
     private void UpdateReservation()
     {
-        long target = _backlogSince == 0 ? 0 : _queue.Cost + _inFlight;
-        if (target == _reserved)
+        long target = BacklogSince == 0 ? 0 : _queue.Cost + _inFlight;
+        if (target == Reserved)
             return;
-        _context.SendMemory.Add(target - _reserved);
-        _reserved = target;
+        _context.SendMemory.Add(target - Reserved);
+        Reserved = target;
     }
 
-    private string DescribeCutOff() => _cutOffCause switch
+    private string DescribeCutOff() => CutOffCause switch
     {
-        CutOffCause.QueueFull => $"send queue over {_context.Options.SendQueueLimit} bytes",
-        CutOffCause.AllQueuesFull => $"slow clients' queues over {_context.Options.SendQueueTotal} bytes in all",
+        CutOff.QueueFull => $"send queue over {_context.Options.SendQueueLimit} bytes",
+        CutOff.AllQueuesFull => $"slow clients' queues over {_context.Options.SendQueueTotal} bytes in all",
         _ => $"send queue not emptied for {_context.Options.SendTimeout.TotalSeconds:0} s",
     };
 

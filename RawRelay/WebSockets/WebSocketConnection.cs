@@ -31,19 +31,20 @@ internal sealed partial class WebSocketConnection : IRelayConnection
     {
         _socket = socket;
         Id = id;
-        OwnChannels = ownChannels;
+        if (ownChannels.Length > 0 || since is { Length: > 0 })
+            _extras = new ConnectionExtras { OwnChannels = ownChannels, Since = since is { Length: > 0 } ? since : null };
         _remote = remote;
         _forwardedFor = forwardedFor;
         Sequence = sequence;
         _context = context;
         _dialect = dialect ?? PlainDialect.Instance;
-        _since = since is { Length: > 0 } ? since : null;
         _decoder = new FrameDecoder(context.Options.MaxMessage);
     }
 
     public string Id { get; }
 
-    public string[] OwnChannels { get; }
+    /// <summary>The channels it asked for when it connected; needed only while it registers.</summary>
+    public string[] OwnChannels => Volatile.Read(ref _extras)?.OwnChannels ?? [];
 
     public long Sequence { get; }
 

@@ -1,0 +1,97 @@
+namespace RawRelay.WebSockets;
+
+/// <summary>
+/// What only some connections need (a backlog, an echo, a resume, a closing handshake under way) lives in an
+/// object of its own, made the first time one of its fields is set, so that an idle connection does not
+/// carry it. Fields that senders use are read and written under the connection's lock; the object is only
+/// ever made under it.
+/// </summary>
+internal sealed partial class WebSocketConnection
+{
+    private ConnectionExtras? _extras;
+
+    private ConnectionExtras Extras
+    {
+        get
+        {
+            if (Volatile.Read(ref _extras) is { } extras)
+                return extras;
+            lock (this)
+                return _extras ??= new ConnectionExtras();
+        }
+    }
+
+    /// <summary>Environment.TickCount64 when the backlog began; 0 while none.</summary>
+    private long BacklogSince
+    {
+        get => _extras?.BacklogSince ?? 0;
+        set
+        {
+            if (value != 0 || _extras is not null)
+                Extras.BacklogSince = value;
+        }
+    }
+
+    /// <summary>This connection's share of the relay-wide SendMemory.</summary>
+    private long Reserved
+    {
+        get => _extras?.Reserved ?? 0;
+        set
+        {
+            if (value != 0 || _extras is not null)
+                Extras.Reserved = value;
+        }
+    }
+
+    /// <summary>Replayed bytes still queued: they do not count toward --send-queue.</summary>
+    private long Uncounted
+    {
+        get => _extras?.Uncounted ?? 0;
+        set
+        {
+            if (value != 0 || _extras is not null)
+                Extras.Uncounted = value;
+        }
+    }
+
+    private CutOff CutOffCause
+    {
+        get => _extras?.CutOffCause ?? default;
+        set => Extras.CutOffCause = value;
+    }
+
+    /// <summary>The message being echoed (<c>--echo</c>), rented while it comes in.</summary>
+    private byte[]? EchoMessage
+    {
+        get => _extras?.EchoMessage;
+        set
+        {
+            if (value is not null || _extras is not null)
+                Extras.EchoMessage = value;
+        }
+    }
+
+    private int EchoLength
+    {
+        get => _extras?.EchoLength ?? 0;
+        set
+        {
+            if (value != 0 || _extras is not null)
+                Extras.EchoLength = value;
+        }
+    }
+}
+
+/// <summary>The rarely needed state of one connection (see <see cref="WebSocketConnection"/>'s <c>.Extras.cs</c>).</summary>
+internal sealed class ConnectionExtras
+{
+    public long BacklogSince;
+    public long Reserved;
+    public long Uncounted;
+    public WebSocketConnection.CutOff CutOffCause;
+    public TaskCompletionSource? CloseSent;
+    public byte[]? EchoMessage;
+    public int EchoLength;
+    public string[]? OwnChannels;
+    public ResumePoint[]? Since;
+}
