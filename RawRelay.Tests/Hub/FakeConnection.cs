@@ -32,7 +32,7 @@ internal class FakeConnection(string id, long sequence, DeliveryResult answer = 
 
     public bool HasResume => Since.Count > 0;
 
-    public StreamPosition? ResumeFrom(string stream) => Since.TryGetValue(stream, out StreamPosition position) ? position : null;
+    public StreamPosition? ResumeFrom(RawRelay.Hub.Stream stream) => Since.TryGetValue(stream.Name, out StreamPosition position) ? position : null;
 
     public void Replay(byte[] frame) => Resumed.Add(frame);
 

@@ -20,7 +20,7 @@ internal static class ControlCommandParser
     public const string CloseUsage = ControlUsage.Close;
 
     /// <summary>A length is 1 to 19 digits (SPEC); any longer word cannot be one.</summary>
-    private const int MaxLengthDigits = 19;
+    public const int MaxLengthDigits = 19;
 
     /// <summary>One line per command, for HELP.</summary>
     public static string[] Help => ControlUsage.HelpLines;
@@ -34,9 +34,12 @@ internal static class ControlCommandParser
     {
         if (line.IsEmpty)
             return new ControlCommand(CommandKind.Empty);
-        if (LengthPrefixedUsage(line) is { } usage)
-            return ParseLengthPrefixed(line, maxMessage, usage);
-        return ParseLine(line, maxMessage);
+        ControlCommand command = ParseLine(line, maxMessage);
+        // A valid length-prefixed line has its length as its last word already; any other result of a line
+        // that names a length-prefixed command is judged by that last word.
+        if (command.Kind is CommandKind.Invalid or CommandKind.Fatal && LengthPrefixedUsage(line) is { } usage)
+            return JudgeRefusedLengthPrefixed(line, command, maxMessage, usage);
+        return command;
     }
 
     /// <summary>
@@ -89,17 +92,19 @@ internal static class ControlCommandParser
         return null;
     }
 
-    private static ControlCommand ParseLengthPrefixed(ReadOnlySpan<byte> line, long maxMessage, string usage)
+    /// <summary>
+    /// A refused line whose first two words name a length-prefixed command: its last word decides whether its
+    /// payload is skipped (1 to 19 digits of value at most --max-message) or the connection closed.
+    /// </summary>
+    private static ControlCommand JudgeRefusedLengthPrefixed(ReadOnlySpan<byte> line, in ControlCommand refused, long maxMessage, string usage)
     {
         if (TryParseLength(line[(line.LastIndexOf((byte)' ') + 1)..]) is not { } length)
             return new ControlCommand(CommandKind.Fatal, Error: usage);         // the payload's end is unknown
         if (length > (ulong)maxMessage)
             return new ControlCommand(CommandKind.Fatal, Error: "payload too large");
-
-        ControlCommand command = ParseLine(line, maxMessage);
-        return command.Kind == CommandKind.Invalid
-            ? command with { Length = (long)length, HasPayload = true }       // skipped, then ERR
-            : command;
+        return refused.Kind == CommandKind.Invalid
+            ? refused with { Length = (long)length, HasPayload = true }       // skipped, then ERR
+            : refused;
     }
 
     private static ControlCommand ParseLine(ReadOnlySpan<byte> line, long maxMessage)

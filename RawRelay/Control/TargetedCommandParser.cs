@@ -9,11 +9,9 @@ namespace RawRelay.Control;
 /// </summary>
 internal static class TargetedCommandParser
 {
-    public static ControlCommand ParseSend(ref WordReader words, long maxMessage) =>
-        ParseTargeted(ref words, maxMessage, static id => ConnectionIds.IsValid(id), Send);
+    public static ControlCommand ParseSend(ref WordReader words, long maxMessage) => ParseTargeted(ref words, maxMessage, channel: false);
 
-    public static ControlCommand ParsePublish(ref WordReader words, long maxMessage) =>
-        ParseTargeted(ref words, maxMessage, static channel => ChannelNames.IsValid(channel), Publish);
+    public static ControlCommand ParsePublish(ref WordReader words, long maxMessage) => ParseTargeted(ref words, maxMessage, channel: true);
 
     public static ControlCommand ParseBroadcast(ref WordReader words, long maxMessage)
     {
@@ -32,36 +30,37 @@ internal static class TargetedCommandParser
             maxMessage, text ? ControlUsage.BroadcastText : ControlUsage.BroadcastBinary);
     }
 
-    /// <summary>The kinds and synopses of one targeted verb.</summary>
-    private sealed record Verb(CommandKind Message, CommandKind Text, CommandKind Binary, string Usage, string MessageUsage,
-        string TextUsage, string BinaryUsage, Func<ControlCommand, string, ControlCommand> Target);
+    // By form: MESSAGE, TEXT, BINARY of SEND, then of PUBLISH.
+    private static readonly CommandKind[] Kinds =
+    [
+        CommandKind.SendMessage, CommandKind.SendText, CommandKind.SendBinary,
+        CommandKind.PublishMessage, CommandKind.PublishText, CommandKind.PublishBinary,
+    ];
 
-    private static readonly Verb Send = new(CommandKind.SendMessage, CommandKind.SendText, CommandKind.SendBinary,
-        ControlUsage.Send, ControlUsage.SendMessage, ControlUsage.SendText, ControlUsage.SendBinary,
-        static (command, id) => command with { Id = id });
+    private static readonly string[] Usages =
+    [
+        ControlUsage.SendMessage, ControlUsage.SendText, ControlUsage.SendBinary,
+        ControlUsage.PublishMessage, ControlUsage.PublishText, ControlUsage.PublishBinary,
+    ];
 
-    private static readonly Verb Publish = new(CommandKind.PublishMessage, CommandKind.PublishText, CommandKind.PublishBinary,
-        ControlUsage.Publish, ControlUsage.PublishMessage, ControlUsage.PublishText, ControlUsage.PublishBinary,
-        static (command, channel) => command with { Channel = channel });
-
-    private delegate bool TargetRule(ReadOnlySpan<byte> target);
-
-    private static ControlCommand ParseTargeted(ref WordReader words, long maxMessage, TargetRule isValid, Verb verb)
+    /// <summary>SEND (to an id) or PUBLISH (to a channel): the same three forms, with the target's rule and synopses.</summary>
+    private static ControlCommand ParseTargeted(ref WordReader words, long maxMessage, bool channel)
     {
         ReadOnlySpan<byte> kind = words.Next();
-        bool message = WordReader.Is(kind, "MESSAGE"u8), text = WordReader.Is(kind, "TEXT"u8);
+        bool message = WordReader.Is(kind, "MESSAGE"u8), text = !message && WordReader.Is(kind, "TEXT"u8);
         if (!message && !text && !WordReader.Is(kind, "BINARY"u8))
-            return ControlCommand.Invalid(verb.Usage);
+            return ControlCommand.Invalid(channel ? ControlUsage.Publish : ControlUsage.Send);
         ReadOnlySpan<byte> target = words.Next();
-        string usage = message ? verb.MessageUsage : text ? verb.TextUsage : verb.BinaryUsage;
-        if (!isValid(target) || (message && !words.HasRest))
+        int form = (message ? 0 : text ? 1 : 2) + (channel ? 3 : 0);
+        string usage = Usages[form];
+        if (!(channel ? ChannelNames.IsValid(target) : ConnectionIds.IsValid(target)) || (message && !words.HasRest))
             return ControlCommand.Invalid(usage);
-        ControlCommand command = verb.Target(new ControlCommand(message ? verb.Message : text ? verb.Text : verb.Binary),
-            Encoding.ASCII.GetString(target));
+        string name = Encoding.ASCII.GetString(target);
+        var command = channel ? new ControlCommand(Kinds[form], Channel: name) : new ControlCommand(Kinds[form], name);
         return message ? MessageCommand(command, ref words, maxMessage) : LengthCommand(command, ref words, maxMessage, usage);
     }
 
-    private static ControlCommand MessageCommand(ControlCommand command, ref WordReader words, long maxMessage)
+    private static ControlCommand MessageCommand(in ControlCommand command, ref WordReader words, long maxMessage)
     {
         int start = words.RestStart;
         if (words.Rest().Length > maxMessage)
@@ -69,11 +68,11 @@ internal static class TargetedCommandParser
         return command with { MessageStart = start };
     }
 
-    private static ControlCommand LengthCommand(ControlCommand command, ref WordReader words, long maxMessage, string usage)
+    private static ControlCommand LengthCommand(in ControlCommand command, ref WordReader words, long maxMessage, string usage)
     {
         ReadOnlySpan<byte> lengthText = words.Next();
-        if (!words.AtEnd || !ControlCommandParser.TryParseNumber(lengthText, out long length))
-            return ControlCommand.Invalid(usage);
+        if (!words.AtEnd || lengthText.Length > ControlCommandParser.MaxLengthDigits || !ControlCommandParser.TryParseNumber(lengthText, out long length))
+            return ControlCommand.Invalid(usage);             // the parser then judges it by its last word
         if (length > maxMessage)
             return new ControlCommand(CommandKind.Fatal, Error: "payload too large");
         return command with { Length = length, HasPayload = true };

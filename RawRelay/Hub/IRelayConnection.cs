@@ -46,7 +46,7 @@ internal interface IRelayConnection
     bool HasResume { get; }
 
     /// <summary>The position the client asked to resume <paramref name="stream"/> from, if any.</summary>
-    StreamPosition? ResumeFrom(string stream);
+    StreamPosition? ResumeFrom(Stream stream);
 
     /// <summary>Queues a kept frame the client missed (it does not count toward <c>--send-queue</c>).</summary>
     void Replay(byte[] frame);

@@ -23,13 +23,20 @@ internal enum SubscribeOutcome
 /// </summary>
 internal sealed class IdStream(string id, ConnectionRegistry registry) : Stream
 {
-    private string? _name;
     private IdSubscriptions? _subs;         // made for an id's first subscription: most ids never have one
 
     public string Id { get; } = id;
 
-    /// <summary><c>#id</c>, written out the first time a position or a resume needs it.</summary>
-    public override string Name => _name ??= "#" + Id;
+    /// <summary><c>#id</c>; made when asked, never kept (a message's header writes it without the string).</summary>
+    public override string Name => "#" + Id;
+
+    public override int WriteName(Span<byte> destination)
+    {
+        destination[0] = (byte)'#';
+        return 1 + System.Text.Encoding.ASCII.GetBytes(Id, destination[1..]);
+    }
+
+    public override bool IsNamed(string name) => name.Length == Id.Length + 1 && name[0] == '#' && name.AsSpan(1).SequenceEqual(Id);
 
     protected override int GetIndex(IRelayConnection connection) => connection.Slots.IdIndex;
 

@@ -47,10 +47,18 @@ internal sealed class Message
     }
 
     /// <summary>The frame of this message in <paramref name="dialect"/>, made on first use.</summary>
-    public ReadOnlyMemory<byte> FrameFor(IDialect dialect)
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public ReadOnlyMemory<byte> FrameFor(IDialect dialect) => ReferenceEquals(_dialect0, dialect) ? _frame0 : FrameForOther(dialect);
+
+    private ReadOnlyMemory<byte> FrameForOther(IDialect dialect)
     {
-        if (ReferenceEquals(_dialect0, dialect))
+        if (_dialect0 is null)
+        {
+            _frame0 = dialect.Frame(this);      // the first dialect: the common case
+            _dialect0 = dialect;
             return _frame0;
+        }
+
         if (ReferenceEquals(_dialect1, dialect))
             return _frame1;
         if (_more is not null)

@@ -47,6 +47,12 @@ internal abstract class Stream
     /// <summary>The stream's name as positions and the rawrelay.v1 header show it: a channel, <c>#id</c> or <c>*</c>.</summary>
     public abstract string Name { get; }
 
+    /// <summary>Writes <see cref="Name"/> as ASCII; returns its length (a stream may do it without making the string).</summary>
+    public virtual int WriteName(Span<byte> destination) => Encoding.ASCII.GetBytes(Name, destination);
+
+    /// <summary>Whether <paramref name="name"/> is this stream's (a stream may tell without making its own).</summary>
+    public virtual bool IsNamed(string name) => name == Name;
+
     /// <summary>The epoch of this life of the stream.</summary>
     public string Epoch => Epochs.Format(_epochSerial);
 
@@ -87,7 +93,7 @@ internal abstract class Stream
                 return false;
             if (GetIndex(connection) >= 0)
                 return true;                    // a member already
-            if (connection.HasResume && connection.ResumeFrom(Name) is { } since)
+            if (connection.HasResume && connection.ResumeFrom(this) is { } since)
                 Resume(connection, since);
             SetIndex(connection, _members.Add(connection));
             OnAdded(connection);

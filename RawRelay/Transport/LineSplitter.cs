@@ -33,7 +33,7 @@ internal static class LineSplitter
     {
         line = default;
         long from = Math.Min(knownWithoutLf, buffer.Length);
-        SequencePosition? lf = buffer.Slice(from).PositionOf((byte)'\n');
+        SequencePosition? lf = (from == 0 ? buffer : buffer.Slice(from)).PositionOf((byte)'\n');
         if (lf is null)
         {
             // A CR may still be dropped once the LF arrives, so allow for it before giving up.

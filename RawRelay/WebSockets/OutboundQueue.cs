@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace RawRelay.WebSockets;
 
 /// <summary>
@@ -41,7 +43,11 @@ internal struct OutboundQueue
     public long Bytes { get; private set; }
 
     /// <summary>What the queue keeps alive: the frames, the free rest of its open chunk, its ring.</summary>
-    public readonly long Cost => Bytes + TailFree + (_ring is not null ? _ring.Length * (long)EntrySize : Math.Min(_entries, 1) * EntrySize);
+    public readonly long Cost
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Bytes + TailFree + (_ring is not null ? _ring.Length * (long)EntrySize : Math.Min(_entries, 1) * EntrySize);
+    }
 
     private readonly int TailFree => _tail is null ? 0 : _tail.Length - _tailUsed;
 
@@ -51,7 +57,13 @@ internal struct OutboundQueue
     /// Exactly what queuing <paramref name="length"/> more bytes, as a copy or by reference, adds to
     /// <see cref="Cost"/>.
     /// </summary>
-    public readonly long CostOf(int length, bool copy)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly long CostOf(int length, bool copy) =>
+        !copy && _ring is not null && _entries + (TailOpen ? 2 : 1) <= _ring.Length
+            ? length                            // the common case: by reference, and the ring has room
+            : CostOfSlow(length, copy);
+
+    private readonly long CostOfSlow(int length, bool copy)
     {
         if (copy && length <= ChunkSize)
         {
@@ -67,9 +79,11 @@ internal struct OutboundQueue
     }
 
     /// <summary>Queues a frame by reference; its bytes must never change.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Enqueue(ReadOnlyMemory<byte> frame)
     {
-        SealTail();
+        if (TailOpen)
+            SealTail();
         Push(frame);
         Bytes += frame.Length;
     }
@@ -179,7 +193,12 @@ internal struct OutboundQueue
 
     private void Push(ReadOnlyMemory<byte> frame)
     {
-        if (_entries == 0 && _ring is null)
+        if (_ring is not null && _entries < _ring.Length)
+        {
+            int at = _head + _entries;          // the common case: the ring has room
+            _ring[at < _ring.Length ? at : at - _ring.Length] = frame;
+        }
+        else if (_entries == 0 && _ring is null)
         {
             _single = frame;
         }
@@ -195,8 +214,9 @@ internal struct OutboundQueue
             else if (_entries == _ring.Length)
             {
                 var grown = new ReadOnlyMemory<byte>[_ring.Length * 2];
-                for (int i = 0; i < _entries; i++)
-                    grown[i] = _ring[(_head + i) % _ring.Length];
+                int firstPart = _ring.Length - _head;       // from the head to the end, then the wrapped rest
+                Array.Copy(_ring, _head, grown, 0, firstPart);
+                Array.Copy(_ring, 0, grown, firstPart, _head);
                 _ring = grown;
                 _head = 0;
             }
@@ -221,7 +241,8 @@ internal struct OutboundQueue
         {
             frame = _ring[_head];
             _ring[_head] = default;
-            _head = (_head + 1) % _ring.Length;
+            if (++_head == _ring.Length)
+                _head = 0;
         }
 
         _entries--;

@@ -38,7 +38,7 @@ internal sealed class V1Dialect : IDialect
     /// <summary>Writes <c>&lt;stream&gt; &lt;epoch&gt;:&lt;offset&gt;\n</c>; returns its length.</summary>
     private static int WriteHeader(Message message, Span<byte> header)
     {
-        int at = Encoding.ASCII.GetBytes(message.Stream!.Name, header);
+        int at = message.Stream!.WriteName(header);
         header[at++] = (byte)' ';
         at += Encoding.ASCII.GetBytes(message.Stream.Epoch, header[at..]);
         header[at++] = (byte)':';

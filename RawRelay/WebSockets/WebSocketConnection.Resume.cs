@@ -11,11 +11,11 @@ internal sealed partial class WebSocketConnection
 {
     public bool HasResume => Volatile.Read(ref _extras)?.Since is not null;
 
-    public StreamPosition? ResumeFrom(string stream)
+    public StreamPosition? ResumeFrom(Hub.Stream stream)
     {
         foreach (ResumePoint point in Volatile.Read(ref _extras)?.Since ?? [])
         {
-            if (point.Stream == stream)
+            if (stream.IsNamed(point.Stream))
                 return point.Position;
         }
 

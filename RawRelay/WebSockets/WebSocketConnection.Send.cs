@@ -46,8 +46,33 @@ internal sealed partial class WebSocketConnection
         Sending,
     }
 
-    public DeliveryResult Deliver(Message message) =>
-        IsClosing ? DeliveryResult.Dropped : Enqueue(message.FrameFor(_dialect), default);
+    /// <summary>
+    /// Queues a message of the hub's. The common case (a connection with nothing unusual going on, and room
+    /// in its queue) is taken here in one short lock; everything else goes the general way, <see cref="Enqueue"/>.
+    /// </summary>
+    public DeliveryResult Deliver(Message message)
+    {
+        ReadOnlyMemory<byte> frame = message.FrameFor(_dialect);
+        bool schedule;
+        lock (this)
+        {
+            long pending = _queue.Cost + _inFlight;
+            long limit = _context.Options.SendQueueLimit;
+            if (_extras is not null || _closeQueued || _cutOff || _disposed != 0 || (pending + _queue.CostOf(frame.Length, false)) * 2 >= limit)
+                goto General;                   // a backlog, a replay, a close, or a queue past half its bound
+            _queue.Enqueue(frame);
+            schedule = _writer == WriterState.Idle;
+            if (schedule)
+                _writer = WriterState.Scheduled;
+        }
+
+        if (schedule)
+            SendScheduler.Schedule(this);
+        return DeliveryResult.Queued;
+
+    General:
+        return Enqueue(frame, default);
+    }
 
     /// <summary>
     /// Queues a frame without waiting, and schedules the writer when it was idle. Past <c>--send-queue</c>
@@ -66,9 +91,10 @@ internal sealed partial class WebSocketConnection
         {
             if (_closeQueued || _cutOff || IsDisposed)
                 return DeliveryResult.Dropped;
-            bool backlogged = BacklogSince != 0;
+            ConnectionExtras? extras = _extras;
+            bool backlogged = extras is { BacklogSince: not 0 };
             bool copy = backlogged || shared.IsEmpty;
-            long pending = _queue.Cost + _inFlight - Uncounted;
+            long pending = _queue.Cost + _inFlight - (extras?.Uncounted ?? 0);
             long cost = _queue.CostOf(length, copy);
             long limit = _context.Options.SendQueueLimit;
             // A frame into an empty queue always goes: a message of --max-message plus its header is larger
@@ -102,12 +128,14 @@ internal sealed partial class WebSocketConnection
     /// Adds a frame to the queue: <paramref name="copy"/> when not empty, else <paramref name="shared"/> by
     /// reference; true when the writer must be scheduled. Caller holds the lock.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private bool QueueLocked(ReadOnlyMemory<byte> shared, ReadOnlySpan<byte> copy)
     {
         if (!copy.IsEmpty)
         {
             _queue.EnqueueCopy(copy);
-            UpdateReservation();
+            if (_extras is { BacklogSince: not 0 })
+                UpdateReservation();
         }
         else
         {
