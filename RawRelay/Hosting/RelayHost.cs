@@ -33,10 +33,10 @@ internal sealed class RelayHost : IDisposable
         _http = http;
         _control = control;
         _staticFiles = staticFiles;
-        var registry = new ConnectionRegistry();
-        var stats = new RelayStats();
-        _relay = new Relay(registry, stats, options.MaxChannels,
+        var registry = new ConnectionRegistry(
             new HistoryStore(V1Dialect.Instance, options.History, options.HistoryTtl * 1000L, options.HistoryMemory));
+        var stats = new RelayStats();
+        _relay = new Relay(registry, stats, options.MaxChannels);
         _context = new ConnectionContext(new ConnectionOptions
         {
             MaxMessage = options.MaxMessage,

@@ -67,4 +67,6 @@ internal sealed class Channel(string name, ChannelMap map) : Stream
     protected override bool IsUnused() => base.IsUnused() && _subscribers == 0;
 
     protected override void OnRetired() => map.Forget(this);
+
+    protected override HistoryStore History => map.History;
 }

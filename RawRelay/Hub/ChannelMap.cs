@@ -7,10 +7,13 @@ namespace RawRelay.Hub;
 /// subscriptions there are in all. Joining a channel that was retired a moment ago asks the map again.
 /// Thread-safe: lookups are lock-free.
 /// </summary>
-internal sealed class ChannelMap
+internal sealed class ChannelMap(HistoryStore history)
 {
     private readonly ConcurrentDictionary<string, Channel> _channels = new(StringComparer.Ordinal);
     private long _subscriptions;
+
+    /// <summary>The relay's history, which channels keep their messages in.</summary>
+    public HistoryStore History { get; } = history;
 
     /// <summary>Channels that exist now.</summary>
     public int Count => _channels.Count;

@@ -17,9 +17,18 @@ internal sealed class ConnectionRegistry
     private readonly Lock _idleGate = new();
     private long _nextSequence;
 
+    public ConnectionRegistry(HistoryStore? history = null)
+    {
+        History = history ?? HistoryStore.Off;
+        Channels = new ChannelMap(History);
+    }
+
     public AllStream All { get; } = new();
 
-    public ChannelMap Channels { get; } = new();
+    public ChannelMap Channels { get; }
+
+    /// <summary>The relay's history (off unless <c>--history</c>).</summary>
+    public HistoryStore History { get; }
 
     public int Count => All.Count;
 

@@ -46,6 +46,8 @@ internal sealed class IdStream(string id, ConnectionRegistry registry) : Stream
 
     protected override void OnRetired() => registry.Forget(this);
 
+    protected override HistoryStore History => registry.History;
+
     /// <summary>Subscribes the id to <paramref name="name"/>: every connection of it joins; returns how many are on it now.</summary>
     public SubscribeOutcome Subscribe(string name, int maxChannels, out int connections)
     {

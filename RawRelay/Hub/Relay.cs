@@ -8,12 +8,11 @@ namespace RawRelay.Hub;
 /// </summary>
 internal sealed class Relay
 {
-    public Relay(ConnectionRegistry registry, RelayStats stats, int maxChannels = 128, HistoryStore? history = null)
+    public Relay(ConnectionRegistry registry, RelayStats stats, int maxChannels = 128)
     {
         Registry = registry;
         Stats = stats;
         MaxChannels = maxChannels;
-        History = history ?? HistoryStore.Off;
     }
 
     public ConnectionRegistry Registry { get; }
@@ -23,7 +22,7 @@ internal sealed class Relay
     /// <summary>Subscriptions one id may have (<c>--max-channels</c>).</summary>
     public int MaxChannels { get; }
 
-    public HistoryStore History { get; }
+    public HistoryStore History => Registry.History;
 
     /// <summary>Hands the message to every connection with <paramref name="id"/> (stream <c>#id</c>); returns how many count.</summary>
     public int Send(string id, Message message) => Count(Registry.Find(id)?.Publish(message, History) ?? default);

@@ -69,6 +69,9 @@ internal abstract class Stream
     /// <summary>Under the history's lock: whether the history's sweep has this stream to trim already.</summary>
     internal bool TrimQueued { get; set; }
 
+    /// <summary>The relay's history, for a stream that may be forgotten (null: never pinned on a last leave).</summary>
+    protected virtual HistoryStore? History => null;
+
     /// <summary>The members, for a derived stream's work under its lock.</summary>
     protected ReadOnlySpan<IRelayConnection> Members => _members.Members;
 
@@ -118,6 +121,11 @@ internal abstract class Stream
                 SetIndex(moved, index);
             SetIndex(connection, -1);
             OnRemoved(connection);
+            // With history on, a stream whose last member just left (a page navigation, a phone in a tunnel)
+            // keeps this life of it, its epoch and offsets, for the history ttl: what is published meanwhile is
+            // kept, and the member resumes without a reset.
+            if (_members.Count == 0 && History is { Enabled: true } history)
+                (_history ??= new StreamHistory()).Pin(this, history);
             retired = RetireIfUnused();
             return true;
         }
