@@ -114,9 +114,18 @@ public sealed class ControlParserFuzzTests
                 bytes = bytes[piece..];
             }
 
+            if (verdict.Action == ModelAction.Watch)
+            {
+                // The connection is now a stream of events: what follows is ignored, and a new one goes on.
+                (await control.ReadReplyAsync(ct).WithTimeout()).Status.Should().Be("OK watching");
+                await control.WriteAsync(Encoding.UTF8.GetBytes(string.Concat(Injections)), ct);
+                control.Dispose();
+                control = relay.OpenControl();
+            }
+
             var sends = ControlProtocolModel.Sends(verdict, payload, state);        // as things stand before the line
             string? expected = ControlProtocolModel.Reply(verdict, payload, state);
-            if (expected is not null)
+            if (expected is not null && verdict.Action != ModelAction.Watch)
             {
                 (List<string> data, string status) = await control.ReadReplyAsync(ct).WithTimeout();
                 status.Should().Be(expected, $"the model's reply to {Show(line)}");
@@ -173,6 +182,8 @@ public sealed class ControlParserFuzzTests
             ModelAction.BroadcastText => CommandKind.BroadcastText,
             ModelAction.BroadcastBinary => CommandKind.BroadcastBinary,
             ModelAction.Close => CommandKind.Close,
+            ModelAction.Disconnect => CommandKind.Disconnect,
+            ModelAction.Watch => CommandKind.Watch,
             ModelAction.Stats => CommandKind.Stats,
             ModelAction.Help => CommandKind.Help,
             ModelAction.Quit => CommandKind.Quit,
@@ -210,7 +221,7 @@ public sealed class ControlParserFuzzTests
                 command.Id.Should().Be(verdict.Id, because);
                 command.Channel.Should().Be(verdict.Channel, because);
                 break;
-            case CommandKind.Close:
+            case CommandKind.Close or CommandKind.Disconnect:
                 command.Id.Should().Be(verdict.Id, because);
                 command.CloseCode.Should().Be(verdict.CloseCode, because);
                 command.Reason.Should().Be(Encoding.UTF8.GetString(verdict.Reason), because);
@@ -245,8 +256,11 @@ public sealed class ControlParserFuzzTests
         string message = Pick("hello there", "", " leading", "tab\there", new string('m', random.Next(60, 70)), "\u00e9\u20ac",
             "QUIT", new string('l', random.Next(290, 310)));
         string channel = Pick(OneOf("news", "room-7", "a=b@c,d.e;f_g", "Room"), "", "bad/name", "café", new string('c', 201), new string('c', 200), "x y");
-        string text = random.Next(13) switch
+        string handle = Pick(OneOf("abc.1", "x-y.z", "H4nd1e"), "", "a/b", "h\u00e9", new string('h', 65), new string('h', 64), "a b");
+        string text = random.Next(15) switch
         {
+            13 => $"{Pick("DISCONNECT", "disconnect")} {handle}" + Pick($" {Pick("1000", "4000", "1005", "5000", "x", "")}" + Pick("", " why", " " + new string('r', 124)), ""),
+            14 => Pick("WATCH", "watch", "WATCH all", "WATCH "),
             10 => $"{Pick("PUBLISH", "publish")} {OneOf("MESSAGE", "TEXT", "BINARY", "message", "x")} {channel} {Pick(message, number)}",
             11 => $"{Pick("SUBSCRIBE", "subscribe", "UNSUBSCRIBE", "unsubscribe")} {id} {channel}" + Pick("", " x"),
             12 => Pick($"CHANNELS {id}", "LIST CHANNELS", $"LIST WEBSOCKETS {channel}", "list channels x", "CHANNELS"),

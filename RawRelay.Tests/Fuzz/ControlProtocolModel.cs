@@ -27,6 +27,8 @@ internal enum ModelAction
     ListChannels,
     ListChannel,
     Close,
+    Disconnect,
+    Watch,
     Stats,
     Help,
     Quit,
@@ -147,6 +149,8 @@ internal static class ControlProtocolModel
     public const string BroadcastTextUsage = "usage: BROADCAST TEXT <length>";
     public const string BroadcastBinaryUsage = "usage: BROADCAST BINARY <length>";
     public const string CloseUsage = "usage: CLOSE <id> [<code> [<reason of at most 123 bytes>]]";
+    public const string DisconnectUsage = "usage: DISCONNECT <handle> [<code> [<reason of at most 123 bytes>]]";
+    public const string WatchUsage = "usage: WATCH";
     public const string StatsUsage = "usage: STATS";
     public const string HelpUsage = "usage: HELP";
     public const string QuitUsage = "usage: QUIT";
@@ -211,6 +215,8 @@ internal static class ControlProtocolModel
         ModelAction.PublishMessage or ModelAction.PublishText or ModelAction.PublishBinary => $"OK {(state.WitnessOn(verdict.Channel) ? 1 : 0)}",
         ModelAction.BroadcastMessage or ModelAction.BroadcastText or ModelAction.BroadcastBinary or ModelAction.ListWebSockets => "OK 1",
         ModelAction.Subscribe or ModelAction.Unsubscribe or ModelAction.Channels or ModelAction.ListChannels or ModelAction.ListChannel => state.Apply(verdict),
+        ModelAction.Disconnect => "OK 0",        // no line names a live connection's handle (its prefix is random)
+        ModelAction.Watch => "OK watching",
         ModelAction.Stats or ModelAction.Help => "OK",
         ModelAction.Quit => "OK bye",
         _ => throw new ArgumentOutOfRangeException(nameof(verdict)),
@@ -298,7 +304,11 @@ internal static class ControlProtocolModel
             case "BROADCAST":
                 return Refused(BroadcastUsage);
             case "CLOSE":
-                return CloseVerdict(line, words);
+                return CloseVerdict(line, words, ModelAction.Close, CloseUsage, IsId);
+            case "DISCONNECT":
+                return CloseVerdict(line, words, ModelAction.Disconnect, DisconnectUsage, IsHandle);
+            case "WATCH":
+                return words.Length == 1 ? new LineVerdict(ModelAction.Watch) : Refused(WatchUsage);
             case "STATS":
                 return words.Length == 1 ? new LineVerdict(ModelAction.Stats) : Refused(StatsUsage);
             case "HELP":
@@ -317,24 +327,29 @@ internal static class ControlProtocolModel
         return message.Length > maxMessage ? Refused(MessageTooLarge) : new LineVerdict(action) { Id = id, Message = message };
     }
 
-    private static LineVerdict CloseVerdict(byte[] line, string[] words)
+    /// <summary>CLOSE &lt;id&gt; or DISCONNECT &lt;handle&gt;, each with an optional code and reason.</summary>
+    private static LineVerdict CloseVerdict(byte[] line, string[] words, ModelAction action, string usage, Func<string, bool> isTarget)
     {
-        if (words.Length < 2 || !IsId(words[1]))
-            return Refused(CloseUsage);
+        if (words.Length < 2 || !isTarget(words[1]))
+            return Refused(usage);
         if (words.Length == 2)
-            return new LineVerdict(ModelAction.Close) { Id = words[1] };
+            return new LineVerdict(action) { Id = words[1] };
         string code = words[2];
         if (!IsDigits(code))
-            return Refused(CloseUsage);
+            return Refused(usage);
         ulong value = code.TrimStart('0').Length > 6 ? ulong.MaxValue : ulong.Parse(code, System.Globalization.CultureInfo.InvariantCulture);
         if (!IsCloseCode(value))
             return Refused(InvalidCloseCode);
-        int reasonStart = "CLOSE ".Length + words[1].Length + 1 + code.Length + 1;
+        int reasonStart = words[0].Length + 1 + words[1].Length + 1 + code.Length + 1;
         byte[] reason = words.Length > 3 ? line[reasonStart..] : [];
         if (reason.Length > MaxReasonBytes)
-            return Refused(CloseUsage);
-        return new LineVerdict(ModelAction.Close) { Id = words[1], CloseCode = (int)value, Reason = reason };
+            return Refused(usage);
+        return new LineVerdict(action) { Id = words[1], CloseCode = (int)value, Reason = reason };
     }
+
+    /// <summary>A handle: 1 to 64 characters of A-Z a-z 0-9 - .</summary>
+    public static bool IsHandle(string word) =>
+        word.Length is >= 1 and <= 64 && word.All(c => c is (>= 'A' and <= 'Z') or (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-' or '.');
 
     private static LineVerdict Refused(string error) => new(ModelAction.Refuse, error);
 

@@ -127,6 +127,24 @@ internal sealed class ControlClient : IDisposable
         }
     }
 
+    /// <summary>The next <paramref name="count"/> bytes, whatever they hold (a WATCH payload); throws at the end of the stream.</summary>
+    public async Task<byte[]> ReadBytesAsync(int count, CancellationToken ct = default)
+    {
+        var bytes = new byte[count];
+        int have = Math.Min(count, _end - _start);
+        Buffer.BlockCopy(_buffer, _start, bytes, 0, have);
+        _start += have;
+        while (have < count)
+        {
+            int read = await _socket.ReceiveAsync(bytes.AsMemory(have), SocketFlags.None, ct);
+            if (read == 0)
+                throw new EndOfStreamException($"control socket closed after {have} of {count} bytes");
+            have += read;
+        }
+
+        return bytes;
+    }
+
     /// <summary>True once the relay has closed this connection (reads return end of stream).</summary>
     public async Task<bool> IsClosedByPeerAsync(CancellationToken ct = default) =>
         await ReadLineAsync(ct).WithTimeout() is null;

@@ -21,6 +21,8 @@ internal enum CommandKind
     Channels,
     Position,
     Close,
+    Disconnect,
+    Watch,
     Stats,
     Help,
     Quit,
@@ -42,7 +44,7 @@ internal enum CommandKind
 /// One parsed control line. For the MESSAGE forms the message is the rest of the line from
 /// <see cref="MessageStart"/>, byte for byte; for the length-prefixed forms, valid or refused,
 /// <see cref="Length"/> bytes follow the line. <see cref="Id"/> and <see cref="Channel"/> are the
-/// command's target, as it has one.
+/// command's target, as it has one (DISCONNECT's handle is in <see cref="Id"/>).
 /// </summary>
 internal readonly record struct ControlCommand(
     CommandKind Kind,

@@ -143,7 +143,11 @@ internal static class ControlCommandParser
         }
 
         if (WordReader.Is(verb, "CLOSE"u8))
-            return ParseClose(ref words);
+            return ParseClose(ref words, CommandKind.Close, ControlUsage.Close, ConnectionIds.IsValid);
+        if (WordReader.Is(verb, "DISCONNECT"u8))
+            return ParseClose(ref words, CommandKind.Disconnect, ControlUsage.Disconnect, Hub.Handles.IsValid);
+        if (WordReader.Is(verb, "WATCH"u8))
+            return words.AtEnd ? new ControlCommand(CommandKind.Watch) : ControlCommand.Invalid(ControlUsage.Watch);
         if (WordReader.Is(verb, "STATS"u8))
             return words.AtEnd ? new ControlCommand(CommandKind.Stats) : ControlCommand.Invalid(ControlUsage.Stats);
         if (WordReader.Is(verb, "HELP"u8))
@@ -182,23 +186,26 @@ internal static class ControlCommandParser
             : ControlCommand.Invalid(usage);
     }
 
-    private static ControlCommand ParseClose(ref WordReader words)
+    private delegate bool TargetRule(ReadOnlySpan<byte> word);
+
+    /// <summary><c>CLOSE &lt;id&gt;</c> and <c>DISCONNECT &lt;handle&gt;</c>, each with an optional code and reason.</summary>
+    private static ControlCommand ParseClose(ref WordReader words, CommandKind kind, string usage, TargetRule isTarget)
     {
-        ReadOnlySpan<byte> id = words.Next();
-        if (!ConnectionIds.IsValid(id))
-            return ControlCommand.Invalid(ControlUsage.Close);
+        ReadOnlySpan<byte> target = words.Next();
+        if (!isTarget(target))
+            return ControlCommand.Invalid(usage);
         if (words.AtEnd)
-            return new ControlCommand(CommandKind.Close, Encoding.ASCII.GetString(id));
+            return new ControlCommand(kind, Encoding.ASCII.GetString(target));
 
         ReadOnlySpan<byte> codeText = words.Next();
         if (!TryParseNumber(codeText, out long code))
-            return ControlCommand.Invalid(ControlUsage.Close);
+            return ControlCommand.Invalid(usage);
         if (!CloseCodes.IsValidOnWire((int)Math.Min(code, int.MaxValue)))
             return ControlCommand.Invalid("invalid close code");
         ReadOnlySpan<byte> reason = words.HasRest ? words.Rest() : [];
         if (reason.Length > MaxReasonBytes)
-            return ControlCommand.Invalid(ControlUsage.Close);
-        return new ControlCommand(CommandKind.Close, Encoding.ASCII.GetString(id), CloseCode: (int)code,
+            return ControlCommand.Invalid(usage);
+        return new ControlCommand(kind, Encoding.ASCII.GetString(target), CloseCode: (int)code,
             Reason: Encoding.UTF8.GetString(reason));
     }
 

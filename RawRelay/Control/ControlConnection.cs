@@ -25,6 +25,7 @@ internal sealed class ControlConnection
     private readonly Socket _socket;
     private readonly ControlDispatcher _dispatcher;
     private readonly long _maxMessage;
+    private readonly long _watchLimit;
     private readonly ControlInputBudget _budget;
     private readonly RelayLog _log;
     private readonly ControlReplies _replies = new();
@@ -35,11 +36,13 @@ internal sealed class ControlConnection
     private long _budgetHeld;
     private byte[]? _copy;
 
-    public ControlConnection(Socket socket, ControlDispatcher dispatcher, long maxMessage, ControlInputBudget budget, RelayLog log)
+    /// <param name="watchLimit">How far behind a WATCH may fall before it is cut off (<c>--send-queue</c>).</param>
+    public ControlConnection(Socket socket, ControlDispatcher dispatcher, long maxMessage, long watchLimit, ControlInputBudget budget, RelayLog log)
     {
         _socket = socket;
         _dispatcher = dispatcher;
         _maxMessage = maxMessage;
+        _watchLimit = watchLimit;
         _budget = budget;
         _log = log;
     }
@@ -55,6 +58,9 @@ internal sealed class ControlConnection
 
         /// <summary>The connection is done (QUIT, a fatal error, the end of the stream).</summary>
         End,
+
+        /// <summary>WATCH: once its reply is out, the connection is a stream of events.</summary>
+        Watch,
     }
 
     public async Task RunAsync(CancellationToken ct)
@@ -71,6 +77,13 @@ internal sealed class ControlConnection
                     stop = RunBuffered(reader);
                 if (stop == Stop.End)
                     break;
+                if (stop == Stop.Watch)
+                {
+                    await EndBatchAsync(stream, ct).ConfigureAwait(false);
+                    await WatchAsync(stream, reader, ct).ConfigureAwait(false);
+                    break;
+                }
+
                 if (stop == Stop.BatchFull)
                 {
                     await EndBatchAsync(stream, ct).ConfigureAwait(false);
@@ -144,10 +157,58 @@ internal sealed class ControlConnection
                 // QUIT ends the connection; so does a fatal error, since its payload cannot be skipped safely.
                 if (command.Kind is CommandKind.Quit or CommandKind.Fatal)
                     return Stop.End;
+                if (command.Kind == CommandKind.Watch)
+                    return Stop.Watch;
             }
 
             if (_replies.Length > MaxBufferedReplies || _batchInput >= MaxBatchInput)
                 return Stop.BatchFull;
+        }
+    }
+
+    /// <summary>
+    /// The rest of a WATCH connection's life: events written out as they come, input ignored, until the
+    /// client closes, the relay stops, or the watcher falls too far behind.
+    /// </summary>
+    private async Task WatchAsync(NetworkStream stream, LineReader reader, CancellationToken ct)
+    {
+        _budget.TryResize(ref _budgetHeld, 0);
+        var watcher = new EventWatcher(_watchLimit);
+        _dispatcher.Events.Add(watcher);
+        using var done = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        Task ignoring = IgnoreInputAsync(reader, done.Token);
+        Task<bool> writing = watcher.WriteAsync(stream, done.Token);
+        try
+        {
+            await Task.WhenAny(ignoring, writing).ConfigureAwait(false);
+        }
+        finally
+        {
+            _dispatcher.Events.Remove(watcher);
+            watcher.End();
+            done.Cancel();
+        }
+
+        try
+        {
+            await Task.WhenAll(ignoring, writing).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The client went away, or the other half ended first.
+        }
+
+        if (writing.IsCompletedSuccessfully && await writing.ConfigureAwait(false))
+            _log.Warn($"watcher cut off: more than {_watchLimit} bytes of events behind");
+    }
+
+    /// <summary>Reads and drops what a watcher sends, until it closes.</summary>
+    private static async Task IgnoreInputAsync(LineReader reader, CancellationToken ct)
+    {
+        while (!reader.IsCompleted)
+        {
+            reader.DropBuffered();
+            await reader.FillAsync(ct).ConfigureAwait(false);
         }
     }
 

@@ -20,6 +20,9 @@ internal sealed class ControlDispatcher
         _log = log;
     }
 
+    /// <summary>The relay's events, for a connection that WATCH turned into a stream of them.</summary>
+    public EventBus Events => _relay.Registry.Events;
+
     /// <summary>Runs a command that has no payload; <paramref name="line"/> is the whole line.</summary>
     public void Run(in ControlCommand command, ReadOnlyMemory<byte> line, ControlReplies replies)
     {
@@ -65,6 +68,12 @@ internal sealed class ControlDispatcher
                 break;
             case CommandKind.Close:
                 replies.Ok(_relay.Close(command.Id, command.CloseCode, command.Reason));
+                break;
+            case CommandKind.Disconnect:
+                replies.Ok(_relay.Disconnect(command.Id, command.CloseCode, command.Reason));
+                break;
+            case CommandKind.Watch:
+                replies.Line("OK watching");    // the connection turns into the event stream after this batch
                 break;
             case CommandKind.Stats:
                 Stats(replies);

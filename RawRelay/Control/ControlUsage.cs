@@ -21,6 +21,8 @@ internal static class ControlUsage
     public const string Channels = "usage: CHANNELS <id>";
     public const string Position = "usage: POSITION <stream>";
     public const string Close = "usage: CLOSE <id> [<code> [<reason of at most 123 bytes>]]";
+    public const string Disconnect = "usage: DISCONNECT <handle> [<code> [<reason of at most 123 bytes>]]";
+    public const string Watch = "usage: WATCH";
     public const string Stats = "usage: STATS";
     public const string Help = "usage: HELP";
     public const string Quit = "usage: QUIT";
@@ -45,6 +47,8 @@ internal static class ControlUsage
         "CHANNELS <id>                    list the channels of <id>: channel <name>",
         "POSITION <stream>                the position of the last message of <stream> (<channel>, #<id> or *)",
         "CLOSE <id> [<code> [<reason>]]   close every connection of <id> (code 1000 by default)",
+        "DISCONNECT <handle> [<code> ...]  close the one connection with <handle> (WATCH shows handles), as CLOSE does",
+        "WATCH                            from now on, one line per event: OPEN, CLOSE, MESSAGE, OFFLINE, OCCUPIED, VACATED",
         "STATS                            counters: <name> <integer>",
         "HELP                             this list",
         "QUIT                             close this control connection",

@@ -30,6 +30,8 @@ internal sealed class RelayCommandLine
     private readonly Option<int> _history = new("--history") { Description = "messages kept per stream for clients that resume; 0 turns history off (default 0)", DefaultValueFactory = _ => 0 };
     private readonly Option<int> _historyTtl = new("--history-ttl") { Description = "seconds a message is kept at most (default 600)", DefaultValueFactory = _ => 600 };
     private readonly Option<long> _historyMemory = new("--history-memory") { Description = "bytes all kept messages may take together; the oldest go first (default 67108864)", DefaultValueFactory = _ => 64L * 1024 * 1024 };
+    private readonly Option<double> _offlineDelay = new("--offline-delay") { Description = "seconds after an id's last connection closed before OFFLINE, and after a channel's last left before VACATED (default 3)", DefaultValueFactory = _ => 3 };
+    private readonly Option<double> _clientRate = new("--client-rate") { Description = "messages a client may send a second on average, in bursts of max(1, R); over it, close 1008; 0 for no limit (default 0)", DefaultValueFactory = _ => 0 };
     private readonly Option<int> _handshakeTimeout = new("--handshake-timeout") { Description = "seconds a client has to complete its HTTP request (default 10)", DefaultValueFactory = _ => 10 };
     private readonly Option<int> _maxConnections = new("--max-connections") { Description = "open WebSocket connections; more get HTTP 503 (default 100000)", DefaultValueFactory = _ => 100_000 };
     private readonly Option<string> _logLevel = new("--log-level") { Description = "debug, info, warn or error (default info)", DefaultValueFactory = _ => "info" };
@@ -43,7 +45,7 @@ internal sealed class RelayCommandLine
         Root = new RootCommand("RawRelay: holds browsers' WebSocket connections and sends them what a local control socket says.")
         {
             _port, _bind, _path, _control, _controlMode, _static, _maxMessage, _sendQueue, _sendQueueTotal, _sendTimeout, _pingInterval, _subscriptionTtl, _maxChannels, _history, _historyTtl, _historyMemory,
-            _handshakeTimeout, _maxConnections, _logLevel, _echo, _secret, _allowedOrigin, _trustProxy,
+            _offlineDelay, _clientRate, _handshakeTimeout, _maxConnections, _logLevel, _echo, _secret, _allowedOrigin, _trustProxy,
         };
         Root.Subcommands.Add(new BenchCommandLine().Command);
         // A root with subcommands needs an action of its own, or a bare `rawrelay` is "command required".
@@ -115,6 +117,12 @@ internal sealed class RelayCommandLine
         long historyMemory = parsed.GetValue(_historyMemory);
         if (historyMemory < 1)
             return Fail("--history-memory must be at least 1", out error);
+        double offlineDelay = parsed.GetValue(_offlineDelay);
+        if (!double.IsFinite(offlineDelay) || offlineDelay is < 0 or > 86400)
+            return Fail("--offline-delay must be between 0 and 86400 seconds", out error);
+        double clientRate = parsed.GetValue(_clientRate);
+        if (!double.IsFinite(clientRate) || clientRate < 0)
+            return Fail("--client-rate must be 0 or more", out error);
         int handshakeTimeout = parsed.GetValue(_handshakeTimeout);
         if (handshakeTimeout < 1)
             return Fail("--handshake-timeout must be at least 1", out error);
@@ -145,6 +153,8 @@ internal sealed class RelayCommandLine
             History = history,
             HistoryTtl = historyTtl,
             HistoryMemory = historyMemory,
+            OfflineDelay = offlineDelay,
+            ClientRate = clientRate,
             HandshakeTimeout = handshakeTimeout,
             MaxConnections = maxConnections,
             LogLevel = level,

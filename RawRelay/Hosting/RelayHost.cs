@@ -34,7 +34,8 @@ internal sealed class RelayHost : IDisposable
         _control = control;
         _staticFiles = staticFiles;
         var registry = new ConnectionRegistry(
-            new HistoryStore(V1Dialect.Instance, options.History, options.HistoryTtl * 1000L, options.HistoryMemory));
+            new HistoryStore(V1Dialect.Instance, options.History, options.HistoryTtl * 1000L, options.HistoryMemory),
+            (long)Math.Round(options.OfflineDelay * 1000));
         var stats = new RelayStats();
         _relay = new Relay(registry, stats, options.MaxChannels);
         _context = new ConnectionContext(new ConnectionOptions
@@ -44,6 +45,7 @@ internal sealed class RelayHost : IDisposable
             SendQueueTotal = options.SendQueueTotal,
             SendTimeout = TimeSpan.FromSeconds(options.SendTimeout),
             Echo = options.Echo,
+            ClientRate = options.ClientRate,
             CloseTimeout = options.CloseTimeout,
         }, registry, stats, log);
         _controlBudget = new ControlInputBudget(ControlInputLimit(options.MaxMessage));
@@ -107,10 +109,17 @@ internal sealed class RelayHost : IDisposable
             ? _context.Keepalive.RunAsync(_context.Live, TimeSpan.FromSeconds(_options.PingInterval), stop)
             : Task.CompletedTask;
         Task backlogs = BacklogWatch.RunAsync(_context, stop);
-        Task expiry = ExpireSubscriptionsAsync(stop);   // and history's ttl
+        // Once a second, forget the subscriptions of ids that have had no connection for --subscription-ttl
+        // and let history go that is past --history-ttl; ten times a second, the OFFLINE and VACATED that are due.
+        Task expiry = EveryAsync(TimeSpan.FromSeconds(1), () =>
+        {
+            _context.Registry.ExpireIdle(_options.SubscriptionTtl * 1000L);
+            _relay.History.Sweep();
+        }, stop);
+        Task presence = EveryAsync(TimeSpan.FromMilliseconds(100), _context.Registry.Presence.Tick, stop);
         using var trimmer = new MemoryTrimmer(_context.Live, _context.Stats, _log, TimeSpan.FromMilliseconds(500));
 
-        await Task.WhenAll(httpLoop, controlLoop, pings, backlogs, expiry).ConfigureAwait(false);
+        await Task.WhenAll(httpLoop, controlLoop, pings, backlogs, expiry, presence).ConfigureAwait(false);
         // SPEC order: stop accepting, close 1001 to every client and wait for them (at most the shutdown
         // timeout), then remove the control socket file.
         _log.Info($"shutting down: closing {_context.Live.Count} connection(s)");
@@ -125,25 +134,20 @@ internal sealed class RelayHost : IDisposable
     private async Task ServeControlAsync(Socket socket, CancellationToken stop)
     {
         _log.Debug("control connection opened");
-        var connection = new ControlConnection(socket, new ControlDispatcher(_relay, _log), _options.MaxMessage, _controlBudget, _log);
+        var connection = new ControlConnection(socket, new ControlDispatcher(_relay, _log), _options.MaxMessage, _options.SendQueue,
+            _controlBudget, _log);
         await connection.RunAsync(stop).ConfigureAwait(false);
         _log.Debug("control connection closed");
     }
 
-    /// <summary>
-    /// Once a second, forgets the subscriptions of ids that have had no connection for <c>--subscription-ttl</c>,
-    /// and lets history go that is past <c>--history-ttl</c>.
-    /// </summary>
-    private async Task ExpireSubscriptionsAsync(CancellationToken stop)
+    /// <summary>Runs <paramref name="work"/> every <paramref name="period"/> until the relay stops.</summary>
+    private static async Task EveryAsync(TimeSpan period, Action work, CancellationToken stop)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        using var timer = new PeriodicTimer(period);
         try
         {
             while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
-            {
-                _context.Registry.ExpireIdle(_options.SubscriptionTtl * 1000L);
-                _relay.History.Sweep();
-            }
+                work();
         }
         catch (OperationCanceledException)
         {

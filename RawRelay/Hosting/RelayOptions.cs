@@ -25,6 +25,12 @@ internal sealed record RelayOptions
     public int History { get; init; }
     public int HistoryTtl { get; init; } = 600;
     public long HistoryMemory { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>Seconds before OFFLINE and VACATED (<c>--offline-delay</c>).</summary>
+    public double OfflineDelay { get; init; } = 3;
+
+    /// <summary>Messages a client may send a second (<c>--client-rate</c>); 0 for no limit.</summary>
+    public double ClientRate { get; init; }
     public int HandshakeTimeout { get; init; } = 10;
     public int MaxConnections { get; init; } = 100_000;
     public LogLevel LogLevel { get; init; } = LogLevel.Info;

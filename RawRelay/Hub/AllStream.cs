@@ -10,4 +10,19 @@ internal sealed class AllStream : Stream
     protected override void SetIndex(IRelayConnection connection, int index) => connection.Slots.AllIndex = index;
 
     protected override bool IsUnused() => false;
+
+    /// <summary>The listed connection with this sequence number (its handle's), or null. O(connections).</summary>
+    public IRelayConnection? Find(long sequence)
+    {
+        lock (this)
+        {
+            foreach (IRelayConnection connection in Members)
+            {
+                if (connection.Sequence == sequence)
+                    return connection;
+            }
+        }
+
+        return null;
+    }
 }

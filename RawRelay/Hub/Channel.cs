@@ -69,4 +69,16 @@ internal sealed class Channel(string name, ChannelMap map) : Stream
     protected override void OnRetired() => map.Forget(this);
 
     protected override HistoryStore History => map.History;
+
+    protected override void OnAdded(IRelayConnection connection)
+    {
+        if (Members.Length == 1)
+            map.Presence.ChannelJoined(Name);
+    }
+
+    protected override void OnRemoved(IRelayConnection connection)
+    {
+        if (Members.Length == 0)
+            map.Presence.ChannelLeft(Name);
+    }
 }

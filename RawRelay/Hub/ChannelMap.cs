@@ -7,13 +7,16 @@ namespace RawRelay.Hub;
 /// subscriptions there are in all. Joining a channel that was retired a moment ago asks the map again.
 /// Thread-safe: lookups are lock-free.
 /// </summary>
-internal sealed class ChannelMap(HistoryStore history)
+internal sealed class ChannelMap(HistoryStore history, Presence presence)
 {
     private readonly ConcurrentDictionary<string, Channel> _channels = new(StringComparer.Ordinal);
     private long _subscriptions;
 
     /// <summary>The relay's history, which channels keep their messages in.</summary>
     public HistoryStore History { get; } = history;
+
+    /// <summary>Told when a channel gets its first connection and loses its last.</summary>
+    public Presence Presence { get; } = presence;
 
     /// <summary>Channels that exist now.</summary>
     public int Count => _channels.Count;

@@ -17,11 +17,18 @@ internal sealed class ConnectionRegistry
     private readonly Lock _idleGate = new();
     private long _nextSequence;
 
-    public ConnectionRegistry(HistoryStore? history = null)
+    public ConnectionRegistry(HistoryStore? history = null, long offlineDelayMs = 3000)
     {
         History = history ?? HistoryStore.Off;
-        Channels = new ChannelMap(History);
+        Presence = new Presence(Events, offlineDelayMs);
+        Channels = new ChannelMap(History, Presence);
     }
+
+    /// <summary>The relay's events: opens, closes, client messages, presence.</summary>
+    public EventBus Events { get; } = new();
+
+    /// <summary>OFFLINE, OCCUPIED and VACATED.</summary>
+    public Presence Presence { get; }
 
     public AllStream All { get; } = new();
 

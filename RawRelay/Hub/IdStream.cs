@@ -165,6 +165,8 @@ internal sealed class IdStream(string id, ConnectionRegistry registry) : Stream
     /// <summary>A connection of the id joined: it goes on the id's channels and on those it asked for.</summary>
     protected override void OnAdded(IRelayConnection connection)
     {
+        if (Members.Length == 1)
+            registry.Presence.IdConnected(Id);
         for (int i = 0; i < SubscriptionCount; i++)
             Subscriptions![i].Add(connection);
         foreach (string name in connection.OwnChannels)
@@ -179,7 +181,10 @@ internal sealed class IdStream(string id, ConnectionRegistry registry) : Stream
             on = connection.Slots.Channels.ToArray();
         foreach (Channel channel in on)
             registry.Channels.Leave(channel, connection);
-        if (Members.Length == 0 && SubscriptionCount > 0)
+        if (Members.Length > 0)
+            return;
+        registry.Presence.IdDisconnected(Id);
+        if (SubscriptionCount > 0)
             BecomeIdle();                       // the ttl counts from the last close
     }
 

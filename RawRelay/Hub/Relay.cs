@@ -80,6 +80,15 @@ internal sealed class Relay
         return closed;
     }
 
+    /// <summary>Starts the closing handshake on the one connection with <paramref name="handle"/>: 1, or 0 when it is gone.</summary>
+    public int Disconnect(string handle, int code, string reason)
+    {
+        if (!Handles.TryParse(handle, out long sequence) || Registry.All.Find(sequence) is not { IsClosing: false } connection)
+            return 0;
+        connection.Close(code, reason);     // outside the stream's lock: closing leaves it
+        return 1;
+    }
+
     private int Count(FanOut fanOut)
     {
         Stats.MessagesSent(fanOut.Queued);

@@ -40,7 +40,7 @@ internal readonly record struct StreamPosition(string Epoch, long Offset)
 /// </summary>
 internal static class Epochs
 {
-    private static readonly string Prefix = NewPrefix();
+    private static readonly string Prefix = RandomWords.Alphanumeric(8);
     private static long s_counter;
 
     /// <summary>The serial of a new life of a stream.</summary>
@@ -48,16 +48,4 @@ internal static class Epochs
 
     /// <summary>The epoch of a serial: no stream of this relay, or of an earlier run of it, has another's.</summary>
     public static string Format(long serial) => Prefix + serial.ToString("x", CultureInfo.InvariantCulture);
-
-    private static string NewPrefix()
-    {
-        // Guid.NewGuid reads the system's CSPRNG without loading libcrypto.
-        const string Alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
-        byte[] random = Guid.NewGuid().ToByteArray();
-        return string.Create(8, random, static (chars, bytes) =>
-        {
-            for (int i = 0; i < chars.Length; i++)
-                chars[i] = Alphabet[bytes[i] % Alphabet.Length];
-        });
-    }
 }

@@ -161,6 +161,15 @@ internal sealed class LineReader
         }
     }
 
+    /// <summary>Drops what is buffered, unread (a WATCH connection's input).</summary>
+    public void DropBuffered()
+    {
+        if (_holdingBuffer)
+            _buffer = _buffer.Slice(_buffer.End);
+        _skipping = false;
+        _knownWithoutLf = 0;
+    }
+
     /// <summary>Hands every buffered byte back to the pipe and completes it.</summary>
     public void Complete()
     {

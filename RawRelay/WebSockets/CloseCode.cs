@@ -10,6 +10,8 @@ internal enum CloseCode : ushort
     UnsupportedData = 1003,
     /// <summary>Reserved: "no status received". Never sent on the wire.</summary>
     NoStatusReceived = 1005,
+    /// <summary>Reserved: "closed without a close frame". Never sent on the wire.</summary>
+    Abnormal = 1006,
     InvalidPayloadData = 1007,
     PolicyViolation = 1008,
     MessageTooBig = 1009,

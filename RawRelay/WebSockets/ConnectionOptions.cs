@@ -16,6 +16,9 @@ internal sealed record ConnectionOptions
 
     public bool Echo { get; init; }
 
+    /// <summary>Messages a client may send a second on average, in bursts of max(1, R) (<c>--client-rate</c>); 0 for no limit.</summary>
+    public double ClientRate { get; init; }
+
     /// <summary>How long a closing connection may take before its TCP connection is closed anyway.</summary>
     public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(1);
 

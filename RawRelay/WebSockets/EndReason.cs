@@ -11,6 +11,7 @@ internal enum EndReason
     PingTimeout,
     ClosedByCommand,
     ServerShutdown,
+    RateLimited,
 
     /// <summary>A bug of ours (an unexpected exception), not the peer's doing: logged as an error, closed with 1011.</summary>
     InternalError,

@@ -43,6 +43,9 @@ internal struct FrameDecoder
     /// <summary>The code of the close frame received, or the code to fail the connection with.</summary>
     public CloseCode CloseCode { get; private set; }
 
+    /// <summary>The code in the client's close frame; <see cref="CloseCode.NoStatusReceived"/> when it held none.</summary>
+    public CloseCode ReceivedCloseCode { get; private set; }
+
     /// <summary>True while part of a frame or of a fragmented message has been read.</summary>
     public readonly bool IsMidMessage => _inFrame || _messageOpen;
 
@@ -129,6 +132,7 @@ internal struct FrameDecoder
         if (payload.Length == 0)
         {
             CloseCode = CloseCode.NormalClosure;                        // SPEC: answer 1000 when none was sent
+            ReceivedCloseCode = CloseCode.NoStatusReceived;
             return DecodeStatus.CloseReceived;
         }
 
@@ -140,6 +144,7 @@ internal struct FrameDecoder
         if (!Utf8Validator.IsValid(payload[2..]))
             return Fail(CloseCode.InvalidPayloadData);                  // §5.5.1: reason is UTF-8
         CloseCode = (CloseCode)code;
+        ReceivedCloseCode = CloseCode;
         return DecodeStatus.CloseReceived;
     }
 

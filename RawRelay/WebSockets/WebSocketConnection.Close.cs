@@ -26,12 +26,13 @@ internal sealed partial class WebSocketConnection
     }
 
     /// <summary>The client's close frame came: answer it, or finish the handshake we started.</summary>
-    private void OnPeerClose(CloseCode code)
+    private void OnPeerClose(CloseCode code, CloseCode received)
     {
         bool closeNow;
         lock (this)
         {
             _peerClosed = true;
+            NoteCloseLocked(received);
             closeNow = _closeSent;
         }
 
@@ -50,6 +51,7 @@ internal sealed partial class WebSocketConnection
             if (!_closeQueued || _writer != WriterState.Idle || !_queue.IsEmpty || _closeSent)
                 return;
             _closeSent = true;
+            NoteCloseLocked(_endCode);
             _extras?.CloseSent?.TrySetResult();
             closeNow = _peerClosed;
             failed = _endReason == EndReason.ProtocolError;

@@ -1,7 +1,7 @@
 namespace RawRelay.WebSockets;
 
 /// <summary>
-/// What only some connections need (a backlog, an echo, a resume, a closing handshake under way) lives in an
+/// What only some connections need (a backlog, a message kept whole, a resume, a closing handshake under way, a rate allowance) lives in an
 /// object of its own, made the first time one of its fields is set, so that an idle connection does not
 /// carry it. Fields that senders use are read and written under the connection's lock; the object is only
 /// ever made under it.
@@ -60,24 +60,24 @@ internal sealed partial class WebSocketConnection
         set => Extras.CutOffCause = value;
     }
 
-    /// <summary>The message being echoed (<c>--echo</c>), rented while it comes in.</summary>
-    private byte[]? EchoMessage
+    /// <summary>The client's message coming in, kept whole (to echo it, <c>--echo</c>, or for an event), rented while it comes in.</summary>
+    private byte[]? KeptMessage
     {
-        get => _extras?.EchoMessage;
+        get => _extras?.KeptMessage;
         set
         {
             if (value is not null || _extras is not null)
-                Extras.EchoMessage = value;
+                Extras.KeptMessage = value;
         }
     }
 
-    private int EchoLength
+    private int KeptLength
     {
-        get => _extras?.EchoLength ?? 0;
+        get => _extras?.KeptLength ?? 0;
         set
         {
             if (value != 0 || _extras is not null)
-                Extras.EchoLength = value;
+                Extras.KeptLength = value;
         }
     }
 }
@@ -90,8 +90,10 @@ internal sealed class ConnectionExtras
     public long Uncounted;
     public WebSocketConnection.CutOff CutOffCause;
     public TaskCompletionSource? CloseSent;
-    public byte[]? EchoMessage;
-    public int EchoLength;
+    public byte[]? KeptMessage;
+    public int KeptLength;
+    public double RateTokens;
+    public long RateCheckedAt;
     public string[]? OwnChannels;
     public ResumePoint[]? Since;
 }

@@ -99,9 +99,7 @@ internal sealed partial class WebSocketConnection : IFrameHandler
         {
             if (buffer is not null)
                 ArrayPool<byte>.Shared.Return(buffer);
-            if (EchoMessage is not null)
-                ArrayPool<byte>.Shared.Return(EchoMessage);
-            EchoMessage = null;
+            ReleaseKeptMessage();
             OnEnded(failure);
         }
     }
@@ -127,7 +125,7 @@ internal sealed partial class WebSocketConnection : IFrameHandler
         switch (status)
         {
             case DecodeStatus.CloseReceived:
-                OnPeerClose(_decoder.CloseCode);
+                OnPeerClose(_decoder.CloseCode, _decoder.ReceivedCloseCode);
                 filled = 0;
                 return false;
             case DecodeStatus.Failed:
@@ -141,23 +139,23 @@ internal sealed partial class WebSocketConnection : IFrameHandler
 
     void IFrameHandler.OnMessageData(ReadOnlySpan<byte> payload)
     {
-        if (!_context.Options.Echo)
+        if (!KeepsMessage)
             return;
-        int needed = EchoLength + payload.Length;
-        if (EchoMessage is null || EchoMessage.Length < needed)
+        int needed = KeptLength + payload.Length;
+        if (KeptMessage is null || KeptMessage.Length < needed)
         {
-            byte[] grown = ArrayPool<byte>.Shared.Rent(Math.Max(needed, ReceiveBufferSize));
-            if (EchoMessage is not null)
+            byte[] grown = ArrayPool<byte>.Shared.Rent(Math.Max(needed, ReceiveBufferSize));   // pooled sizes double
+            if (KeptMessage is not null)
             {
-                EchoMessage.AsSpan(0, EchoLength).CopyTo(grown);
-                ArrayPool<byte>.Shared.Return(EchoMessage);
+                KeptMessage.AsSpan(0, KeptLength).CopyTo(grown);
+                ArrayPool<byte>.Shared.Return(KeptMessage);
             }
 
-            EchoMessage = grown;
+            KeptMessage = grown;
         }
 
-        payload.CopyTo(EchoMessage.AsSpan(EchoLength));
-        EchoLength = needed;
+        payload.CopyTo(KeptMessage.AsSpan(KeptLength));
+        KeptLength = needed;
     }
 
     void IFrameHandler.OnMessageEnd(Opcode opcode, long length)
@@ -165,16 +163,34 @@ internal sealed partial class WebSocketConnection : IFrameHandler
         _context.Stats.MessageReceived();
         if (_context.Log.IsEnabled(LogLevel.Debug))
             _context.Log.Debug($"message from {Id} {RemoteAddress}: {opcode.ToString().ToLowerInvariant()}, {length} bytes");
-        if (!_context.Options.Echo)
-            return;
-        EnqueueOwn(opcode, EchoMessage.AsSpan(0, EchoLength));
-        EchoLength = 0;
-        if (EchoMessage is not null)
+        if (!TakeMessageAllowance())
         {
-            // Like the receive buffer, the message buffer is not held between messages (it may be --max-message long).
-            ArrayPool<byte>.Shared.Return(EchoMessage);
-            EchoMessage = null;
+            ReleaseKeptMessage();
+            Shutdown(EndReason.RateLimited, CloseCode.PolicyViolation, "rate limit");
+            return;
         }
+
+        if (KeptLength != length)
+        {
+            ReleaseKeptMessage();                // began before anyone wanted it: not whole, so not kept
+            return;
+        }
+
+        ReadOnlySpan<byte> message = KeptMessage.AsSpan(0, KeptLength);
+        if (_context.Options.Echo)
+            EnqueueOwn(opcode, message);
+        PublishMessage(opcode, message);
+        ReleaseKeptMessage();
+    }
+
+    /// <summary>Like the receive buffer, the message buffer is not held between messages (it may be --max-message long).</summary>
+    private void ReleaseKeptMessage()
+    {
+        KeptLength = 0;
+        if (KeptMessage is null)
+            return;
+        ArrayPool<byte>.Shared.Return(KeptMessage);
+        KeptMessage = null;
     }
 
     void IFrameHandler.OnPing(ReadOnlySpan<byte> payload) => EnqueueOwn(Opcode.Pong, payload);

@@ -78,6 +78,7 @@ internal sealed partial class WebSocketConnection : IRelayConnection
     public Task RunAsync(byte[] received)
     {
         _context.Live.Opened(this);
+        PublishOpen();
         ForgetResume();
         using (SendScheduler.Cork())
             ReleaseWriter();
@@ -96,6 +97,7 @@ internal sealed partial class WebSocketConnection : IRelayConnection
         _context.Registry.Remove(this);
         DisposeSocket();
         ReleaseQueue();
+        PublishClose();
         _context.Live.Closed(this);
         if (!_context.Log.IsEnabled(LogLevel.Info))
             return;
@@ -177,6 +179,7 @@ internal sealed partial class WebSocketConnection : IRelayConnection
         EndReason.PingTimeout => "ping-timeout",
         EndReason.ClosedByCommand => "close-command",
         EndReason.ServerShutdown => "server-shutdown",
+        EndReason.RateLimited => "rate-limited",
         EndReason.InternalError => "internal-error",
         _ => "unknown",
     };
