@@ -121,12 +121,39 @@ public sealed class RelayCommandLineTests
     [TestCase(new[] { "--max-connections", "0" }, "--max-connections")]
     [TestCase(new[] { "--log-level", "loud" }, "--log-level")]
     [TestCase(new[] { "--secret", "" }, "--secret")]
+    [TestCase(new[] { "--offline-delay", "-1" }, "--offline-delay")]
+    [TestCase(new[] { "--client-rate", "-0.5" }, "--client-rate")]
+    [TestCase(new[] { "--webhook", "http://127.0.0.1/hook" }, "--webhook-secret")]
+    [TestCase(new[] { "--webhook", "ftp://x/hook", "--webhook-secret", "s" }, "--webhook")]
+    [TestCase(new[] { "--webhook", "/hook.php", "--webhook-secret", "s" }, "--webhook")]
+    [TestCase(new[] { "--webhook-secret", "s" }, "--webhook")]
+    [TestCase(new[] { "--webhook", "http://h/", "--webhook-secret", "s", "--webhook-queue", "0" }, "--webhook-queue")]
+    [TestCase(new[] { "--webhook", "http://h/", "--webhook-secret", "s", "--webhook-memory", "1000" }, "--webhook-memory")]
     public void Values_out_of_range_are_usage_errors_that_name_the_option(string[] args, string option)
     {
         (RelayOptions? options, string error, _) = Parse(args);
 
         options.Should().BeNull();
         error.Should().Contain(option);
+    }
+
+    [Test]
+    public void The_events_options_are_read_with_fractions_and_the_webhook_with_its_own()
+    {
+        RelayOptions options = Parse([
+            "--offline-delay", "0.25", "--client-rate", "2.5", "--webhook", "https://app.example/hook.php",
+            "--webhook-secret", "s3", "--webhook-queue", "50", "--webhook-memory", "2097152",
+        ]).Options!;
+
+        options.OfflineDelay.Should().Be(0.25);
+        options.ClientRate.Should().Be(2.5);
+        options.Webhook.Should().BeEquivalentTo(new Webhooks.WebhookOptions
+        {
+            Url = new Uri("https://app.example/hook.php"), Secret = "s3", QueueEvents = 50, QueueBytes = 2097152,
+        });
+        new RelayOptions().OfflineDelay.Should().Be(3);
+        new RelayOptions().ClientRate.Should().Be(0);
+        new RelayOptions().Webhook.Should().BeNull();
     }
 
     [Test]

@@ -1,5 +1,6 @@
 using RawRelay.Diagnostics;
 using RawRelay.Hub;
+using RawRelay.Webhooks;
 
 namespace RawRelay.Control;
 
@@ -12,12 +13,14 @@ internal sealed class ControlDispatcher
 {
     private readonly Relay _relay;
     private readonly RelayLog _log;
+    private readonly WebhookSender? _webhook;
     private readonly Message _message = new(MessageKind.Text, default);
 
-    public ControlDispatcher(Relay relay, RelayLog log)
+    public ControlDispatcher(Relay relay, RelayLog log, WebhookSender? webhook = null)
     {
         _relay = relay;
         _log = log;
+        _webhook = webhook;
     }
 
     /// <summary>The relay's events, for a connection that WATCH turned into a stream of them.</summary>
@@ -165,6 +168,16 @@ internal sealed class ControlDispatcher
         replies.Line($"history_messages {_relay.History.Messages}");
         replies.Line($"history_bytes {_relay.History.Bytes}");
         replies.Line($"log_lines_lost {_log.LinesLost}");
+        if (_webhook is not null)
+        {
+            replies.Line($"webhook_queued {_webhook.Queue.Count}");
+            replies.Line($"webhook_queued_bytes {_webhook.Queue.Bytes}");
+            replies.Line($"webhook_delivered {_webhook.Delivered}");
+            replies.Line($"webhook_dropped {_webhook.Queue.Dropped}");
+            replies.Line($"webhook_given_up {_webhook.GivenUp}");
+            replies.Line($"webhook_retries {_webhook.Retries}");
+        }
+
         replies.Line("OK");
     }
 }

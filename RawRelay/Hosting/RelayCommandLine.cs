@@ -32,6 +32,10 @@ internal sealed class RelayCommandLine
     private readonly Option<long> _historyMemory = new("--history-memory") { Description = "bytes all kept messages may take together; the oldest go first (default 67108864)", DefaultValueFactory = _ => 64L * 1024 * 1024 };
     private readonly Option<double> _offlineDelay = new("--offline-delay") { Description = "seconds after an id's last connection closed before OFFLINE, and after a channel's last left before VACATED (default 3)", DefaultValueFactory = _ => 3 };
     private readonly Option<double> _clientRate = new("--client-rate") { Description = "messages a client may send a second on average, in bursts of max(1, R); over it, close 1008; 0 for no limit (default 0)", DefaultValueFactory = _ => 0 };
+    private readonly Option<string?> _webhook = new("--webhook") { Description = "POST the relay's events as signed JSON to this http(s) URL (default: none)" };
+    private readonly Option<string?> _webhookSecret = new("--webhook-secret") { Description = "the key of the webhook's X-RawRelay-Signature (HMAC-SHA256); required with --webhook" };
+    private readonly Option<int> _webhookQueue = new("--webhook-queue") { Description = "events waiting for the webhook at most; more are dropped and counted (default 10000)", DefaultValueFactory = _ => 10_000 };
+    private readonly Option<long> _webhookMemory = new("--webhook-memory") { Description = "bytes the waiting events may take at most; more are dropped and counted (default 67108864)", DefaultValueFactory = _ => 64L * 1024 * 1024 };
     private readonly Option<int> _handshakeTimeout = new("--handshake-timeout") { Description = "seconds a client has to complete its HTTP request (default 10)", DefaultValueFactory = _ => 10 };
     private readonly Option<int> _maxConnections = new("--max-connections") { Description = "open WebSocket connections; more get HTTP 503 (default 100000)", DefaultValueFactory = _ => 100_000 };
     private readonly Option<string> _logLevel = new("--log-level") { Description = "debug, info, warn or error (default info)", DefaultValueFactory = _ => "info" };
@@ -45,7 +49,7 @@ internal sealed class RelayCommandLine
         Root = new RootCommand("RawRelay: holds browsers' WebSocket connections and sends them what a local control socket says.")
         {
             _port, _bind, _path, _control, _controlMode, _static, _maxMessage, _sendQueue, _sendQueueTotal, _sendTimeout, _pingInterval, _subscriptionTtl, _maxChannels, _history, _historyTtl, _historyMemory,
-            _offlineDelay, _clientRate, _handshakeTimeout, _maxConnections, _logLevel, _echo, _secret, _allowedOrigin, _trustProxy,
+            _offlineDelay, _clientRate, _webhook, _webhookSecret, _webhookQueue, _webhookMemory, _handshakeTimeout, _maxConnections, _logLevel, _echo, _secret, _allowedOrigin, _trustProxy,
         };
         Root.Subcommands.Add(new BenchCommandLine().Command);
         // A root with subcommands needs an action of its own, or a bare `rawrelay` is "command required".
@@ -123,6 +127,8 @@ internal sealed class RelayCommandLine
         double clientRate = parsed.GetValue(_clientRate);
         if (!double.IsFinite(clientRate) || clientRate < 0)
             return Fail("--client-rate must be 0 or more", out error);
+        if (!TryWebhook(parsed, out Webhooks.WebhookOptions? webhook, out error))
+            return null;
         int handshakeTimeout = parsed.GetValue(_handshakeTimeout);
         if (handshakeTimeout < 1)
             return Fail("--handshake-timeout must be at least 1", out error);
@@ -154,6 +160,7 @@ internal sealed class RelayCommandLine
             HistoryTtl = historyTtl,
             HistoryMemory = historyMemory,
             OfflineDelay = offlineDelay,
+            Webhook = webhook,
             ClientRate = clientRate,
             HandshakeTimeout = handshakeTimeout,
             MaxConnections = maxConnections,
@@ -163,6 +170,34 @@ internal sealed class RelayCommandLine
             AllowedOrigins = parsed.GetValue(_allowedOrigin) ?? [],
             TrustProxy = parsed.GetValue(_trustProxy),
         };
+    }
+
+    /// <summary>The webhook's options, null without --webhook; false with the error when they make no sense.</summary>
+    private bool TryWebhook(ParseResult parsed, out Webhooks.WebhookOptions? webhook, out string error)
+    {
+        webhook = null;
+        error = "";
+        string? url = parsed.GetValue(_webhook), secret = parsed.GetValue(_webhookSecret);
+        int queue = parsed.GetValue(_webhookQueue);
+        long memory = parsed.GetValue(_webhookMemory);
+        if (url is null)
+        {
+            if (secret is not null)
+                error = "--webhook-secret needs --webhook";
+            return secret is null;
+        }
+
+        if (!Uri.TryCreate(url, UriKind.Absolute, out Uri? uri) || uri.Scheme is not ("http" or "https"))
+            error = $"--webhook: '{url}' is not an http:// or https:// URL";
+        else if (string.IsNullOrEmpty(secret))
+            error = "--webhook needs --webhook-secret (the key its signature is made with)";
+        else if (queue < 1)
+            error = "--webhook-queue must be at least 1";
+        else if (memory < 1024 * 1024)
+            error = "--webhook-memory must be at least 1048576";
+        else
+            webhook = new Webhooks.WebhookOptions { Url = uri, Secret = secret, QueueEvents = queue, QueueBytes = memory };
+        return webhook is not null;
     }
 
     /// <summary>RAWRELAY_PORT for --port, RAWRELAY_MAX_MESSAGE for --max-message, and so on.</summary>

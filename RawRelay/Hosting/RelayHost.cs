@@ -5,6 +5,7 @@ using RawRelay.Diagnostics;
 using RawRelay.Http;
 using RawRelay.Hub;
 using RawRelay.Transport;
+using RawRelay.Webhooks;
 using RawRelay.WebSockets;
 
 namespace RawRelay.Hosting;
@@ -24,6 +25,8 @@ internal sealed class RelayHost : IDisposable
     private readonly Relay _relay;
     private readonly ControlInputBudget _controlBudget;
     private readonly StaticFiles? _staticFiles;
+    private readonly WebhookSender? _webhook;
+    private readonly CancellationTokenSource _abandonWebhook = new();
     private bool _controlFileOwned = true;
 
     private RelayHost(RelayOptions options, RelayLog log, Listener http, Listener control, StaticFiles? staticFiles)
@@ -49,6 +52,11 @@ internal sealed class RelayHost : IDisposable
             CloseTimeout = options.CloseTimeout,
         }, registry, stats, log);
         _controlBudget = new ControlInputBudget(ControlInputLimit(options.MaxMessage));
+        if (options.Webhook is { } webhook)
+        {
+            _webhook = new WebhookSender(webhook, log);
+            registry.Events.Add(_webhook.Queue);
+        }
     }
 
     /// <summary>The bound TCP endpoint (the real port when <c>--port 0</c> was asked for).</summary>
@@ -118,6 +126,7 @@ internal sealed class RelayHost : IDisposable
         }, stop);
         Task presence = EveryAsync(TimeSpan.FromMilliseconds(100), _context.Registry.Presence.Tick, stop);
         using var trimmer = new MemoryTrimmer(_context.Live, _context.Stats, _log, TimeSpan.FromMilliseconds(500));
+        Task webhook = RunWebhookAsync();
 
         await Task.WhenAll(httpLoop, controlLoop, pings, backlogs, expiry, presence).ConfigureAwait(false);
         // SPEC order: stop accepting, close 1001 to every client and wait for them (at most the shutdown
@@ -126,15 +135,50 @@ internal sealed class RelayHost : IDisposable
         _http.Dispose();
         _control.Dispose();
         await CloseAllAsync().ConfigureAwait(false);
+        await DrainWebhookAsync(webhook).ConfigureAwait(false);
         Dispose();
         _log.Info("stopped");
         _log.Flush();
     }
 
+    /// <summary>Delivers events to the webhook until the relay stops; a bug of ours is logged, never lost silently.</summary>
+    private async Task RunWebhookAsync()
+    {
+        if (_webhook is null)
+            return;
+        try
+        {
+            await _webhook.RunAsync(_abandonWebhook.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_abandonWebhook.IsCancellationRequested)
+        {
+            // Stopped with events undelivered: DrainWebhookAsync says how many.
+        }
+        catch (Exception e)
+        {
+            _log.Error("webhook delivery failed unexpectedly; events are no longer posted", e);
+        }
+    }
+
+    /// <summary>After the connections closed (their CLOSE events queued): what is queued gets a last chance to go.</summary>
+    private async Task DrainWebhookAsync(Task webhook)
+    {
+        if (_webhook is null)
+            return;
+        _webhook.Queue.Complete();
+        if (await Task.WhenAny(webhook, Task.Delay(_webhook.Options.DrainTimeout)).ConfigureAwait(false) != webhook)
+        {
+            int left = _webhook.Queue.Count;
+            await _abandonWebhook.CancelAsync().ConfigureAwait(false);
+            await webhook.ConfigureAwait(false);
+            _log.Warn($"webhook: {left} event(s) and the batch in flight not delivered before the relay stopped");
+        }
+    }
+
     private async Task ServeControlAsync(Socket socket, CancellationToken stop)
     {
         _log.Debug("control connection opened");
-        var connection = new ControlConnection(socket, new ControlDispatcher(_relay, _log), _options.MaxMessage, _options.SendQueue,
+        var connection = new ControlConnection(socket, new ControlDispatcher(_relay, _log, _webhook), _options.MaxMessage, _options.SendQueue,
             _controlBudget, _log);
         await connection.RunAsync(stop).ConfigureAwait(false);
         _log.Debug("control connection closed");
@@ -170,6 +214,9 @@ internal sealed class RelayHost : IDisposable
         catch (TimeoutException)
         {
             _log.Warn($"{_context.Live.Count} connection(s) did not finish closing in time");
+            // Their sockets are closed at this moment too (the same timeout): a moment more lets their
+            // receive loops end, so that their CLOSE events are still queued for the webhook.
+            await Task.WhenAny(_context.Live.WhenNone(), Task.Delay(TimeSpan.FromSeconds(1))).ConfigureAwait(false);
         }
     }
 
@@ -188,6 +235,7 @@ internal sealed class RelayHost : IDisposable
 
     public void Dispose()
     {
+        _webhook?.Dispose();
         _http.Dispose();
         _control.Dispose();
         if (_controlFileOwned)

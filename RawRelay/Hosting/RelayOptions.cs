@@ -29,6 +29,9 @@ internal sealed record RelayOptions
     /// <summary>Seconds before OFFLINE and VACATED (<c>--offline-delay</c>).</summary>
     public double OfflineDelay { get; init; } = 3;
 
+    /// <summary>Where the relay's events are POSTed (<c>--webhook</c> and its options); null for nowhere.</summary>
+    public Webhooks.WebhookOptions? Webhook { get; init; }
+
     /// <summary>Messages a client may send a second (<c>--client-rate</c>); 0 for no limit.</summary>
     public double ClientRate { get; init; }
     public int HandshakeTimeout { get; init; } = 10;
