@@ -65,11 +65,11 @@ internal sealed partial class HeadlessChromium : IAsyncDisposable
     /// pages reach PHP on their own host, as behind Apache or nginx, where one site serves both.
     /// </summary>
     public Task SendPhpRequestsToAsync(string phpBaseUrl) =>
-        _context.RouteAsync(PhpPage(), async route =>
-        {
-            IAPIResponse response = await route.FetchAsync(new() { Url = phpBaseUrl + new Uri(route.Request.Url).PathAndQuery });
-            await route.FulfillAsync(new() { Response = response });
-        });
+        _context.RouteAsync(PhpPage(), async route => await route.FulfillAsync(new() { Response = await FetchFromAsync(route, phpBaseUrl) }));
+
+    /// <summary>What the server at <paramref name="baseUrl"/> answers to the route's request (same path and query, method, headers and body).</summary>
+    public static Task<IAPIResponse> FetchFromAsync(IRoute route, string baseUrl) =>
+        route.FetchAsync(new() { Url = baseUrl + new Uri(route.Request.Url).PathAndQuery });
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^https?://[^/]+/[^?#]*\.php([?#].*)?$")]
     private static partial System.Text.RegularExpressions.Regex PhpPage();
