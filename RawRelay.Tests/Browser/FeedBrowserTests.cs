@@ -132,22 +132,58 @@ public sealed class FeedBrowserTests : DemoSiteBrowserTests
         }
         finally
         {
-            File.Delete(Path.Combine(Path.GetTempPath(), "rawrelay-demo", $"topic-{topic}.jsonl")); // publish.php's store
+            File.Delete(StoreFile(topic));
         }
     }
+
+    [Test, CancelAfter(120_000)]
+    public async Task After_the_relay_restarts_the_feed_reloads_its_state_from_PHP_and_goes_on_live()
+    {
+        string topic = NewTopic("reset");
+        try
+        {
+            IPage feed = await OpenFeedAsync(topic);
+            await PublishWithPhpAsync(topic, "before the restart");
+            await Expect(feed.Locator("#messages li")).ToHaveTextAsync(["before the restart"]);
+            int port = Relay.Port;
+            string control = Relay.ControlPath;
+
+            await Relay.DisposeAsync();
+            await Expect(feed.Locator("#state")).ToHaveTextAsync("disconnected");
+            await PublishWithPhpAsync(topic, "stored while the relay was down", expectedStatus: 502);
+            Relay = StartRelay(port, control);                              // a new epoch: the feed is told to reset
+
+            await Expect(feed.Locator("#messages li")).ToHaveTextAsync(["before the restart", "stored while the relay was down"],
+                new() { Timeout = 45_000 });
+            await Expect(feed.Locator("#state")).ToHaveTextAsync("connected");
+            await PublishWithPhpAsync(topic, "after the restart");
+            await Expect(feed.Locator("#messages li")).ToHaveTextAsync(["before the restart", "stored while the relay was down", "after the restart"]);
+            await feed.CloseAsync();
+        }
+        finally
+        {
+            File.Delete(StoreFile(topic));
+        }
+    }
+
+    /// <summary>publish.php's store of a topic (demo/feed-store.php, in the system's temporary folder).</summary>
+    private static string StoreFile(string topic) => Path.Combine(Path.GetTempPath(), "rawrelay-demo", $"topic-{topic}.jsonl");
 
     private static string NewTopic(string label) => $"{label}-{Guid.NewGuid():N}"[..20];
 
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
 
-    /// <summary>Posts publish.php's form, as its Publish button does (a script of the site's could do the same).</summary>
-    private async Task PublishWithPhpAsync(string topic, string message)
+    /// <summary>
+    /// Posts publish.php's form, as its Publish button does (a script of the site's could do the same);
+    /// 502 when the relay cannot be reached (the message is stored all the same).
+    /// </summary>
+    private async Task PublishWithPhpAsync(string topic, string message, int expectedStatus = 200)
     {
         using var form = new FormUrlEncodedContent(new Dictionary<string, string> { ["topic"] = topic, ["message"] = message });
         using HttpResponseMessage response = await Http.PostAsync($"{Php.BaseUrl}/publish.php", form).WithTimeout();
         string page = await response.Content.ReadAsStringAsync().WithTimeout();
-        ((int)response.StatusCode).Should().Be(200, page);
-        page.Should().Contain("Published to ");
+        ((int)response.StatusCode).Should().Be(expectedStatus, page);
+        page.Should().Contain(expectedStatus == 200 ? "Published to " : "Not sent: ");
     }
 
     /// <summary>Opens a feed of the topic as a visitor would and waits until it is connected.</summary>
