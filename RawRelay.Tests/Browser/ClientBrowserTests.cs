@@ -93,12 +93,8 @@ public sealed class ClientBrowserTests : DemoSiteBrowserTests
         await PublishAsync(channel, "before the restart");
         string oldEpoch = await EpochAsync(channel);
         await WaitForEventsAsync(page, 1);
-        int port = Relay.Port;
-        string control = Relay.ControlPath;
 
-        await Relay.DisposeAsync();
-        await Expect(page.Locator("#state")).Not.ToHaveTextAsync("open");
-        Relay = StartRelay(port, control);                              // the same port and socket path: a new epoch
+        await RestartRelayAsync(() => Expect(page.Locator("#state")).Not.ToHaveTextAsync("open"));   // a new epoch
 
         await WaitForEventsAsync(page, 2, timeoutMs: 45_000);          // reconnected with backoff, and reset
         string newEpoch = await EpochAsync(channel);

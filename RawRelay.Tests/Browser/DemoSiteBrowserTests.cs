@@ -55,6 +55,20 @@ public abstract class DemoSiteBrowserTests
             LogLevel = global::RawRelay.Diagnostics.LogLevel.Info,
         });
 
+    /// <summary>
+    /// Stops the relay, runs <paramref name="whileDown"/> (e.g. waits until a page has noticed), and
+    /// starts a new one on the same port and control socket path, as a restarted service would be:
+    /// every stream starts again under a new epoch.
+    /// </summary>
+    private protected async Task RestartRelayAsync(Func<Task> whileDown)
+    {
+        int port = Relay.Port;
+        string control = Relay.ControlPath;
+        await Relay.DisposeAsync();
+        await whileDown();
+        Relay = StartRelay(port, control);
+    }
+
     /// <summary>The address of a page (path and query) the relay serves.</summary>
     private protected string PageUrl(string pathAndQuery) => $"http://127.0.0.1:{Relay.Port}{pathAndQuery}";
 }

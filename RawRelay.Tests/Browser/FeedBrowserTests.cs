@@ -145,13 +145,12 @@ public sealed class FeedBrowserTests : DemoSiteBrowserTests
             IPage feed = await OpenFeedAsync(topic);
             await PublishWithPhpAsync(topic, "before the restart");
             await Expect(feed.Locator("#messages li")).ToHaveTextAsync(["before the restart"]);
-            int port = Relay.Port;
-            string control = Relay.ControlPath;
 
-            await Relay.DisposeAsync();
-            await Expect(feed.Locator("#state")).ToHaveTextAsync("disconnected");
-            await PublishWithPhpAsync(topic, "stored while the relay was down", expectedStatus: 502);
-            Relay = StartRelay(port, control);                              // a new epoch: the feed is told to reset
+            await RestartRelayAsync(async () =>                             // a new epoch: the feed is told to reset
+            {
+                await Expect(feed.Locator("#state")).ToHaveTextAsync("disconnected");
+                await PublishWithPhpAsync(topic, "stored while the relay was down", expectedStatus: 502);
+            });
 
             await Expect(feed.Locator("#messages li")).ToHaveTextAsync(["before the restart", "stored while the relay was down"],
                 new() { Timeout = 45_000 });
