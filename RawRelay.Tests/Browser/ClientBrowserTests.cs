@@ -32,11 +32,12 @@ public sealed class ClientBrowserTests : DemoSiteBrowserTests
             Directory.Delete(_site.Value, recursive: true);
     }
 
-    /// <summary>A new folder with static/rawrelay.js and, in test-pages/, the probe pages.</summary>
+    /// <summary>A new folder with static/rawrelay.js and rawrelay.esm.js and, in test-pages/, the probe pages.</summary>
     private static string CopyTheProbeSite()
     {
         string site = Directory.CreateTempSubdirectory("rr-probe-site-").FullName;
-        File.Copy(Path.Combine(TestEnvironment.StaticFolder(), "rawrelay.js"), Path.Combine(site, "rawrelay.js"));
+        foreach (string script in new[] { "rawrelay.js", "rawrelay.esm.js" })
+            File.Copy(Path.Combine(TestEnvironment.StaticFolder(), script), Path.Combine(site, script));
         string pages = Directory.CreateDirectory(Path.Combine(site, "test-pages")).FullName;
         foreach (string file in Directory.GetFiles(Path.Combine(TestEnvironment.RepositoryRoot(), "RawRelay.Tests", "Browser", "Pages")))
             File.Copy(file, Path.Combine(pages, Path.GetFileName(file)));
@@ -139,6 +140,16 @@ public sealed class ClientBrowserTests : DemoSiteBrowserTests
 
         await WaitForEventsAsync(page, 2);
         (await EventsAsync(page)).Should().Equal(Message("#" + id, idEpoch, 1, "to the id"), Message("*", allEpoch, allOffset + 1, "to everyone"));
+        await page.CloseAsync();
+    }
+
+    [Test, CancelAfter(60_000)]
+    public async Task The_client_can_be_imported_as_an_ES_module()
+    {
+        IPage page = await Browser.NewPageAsync();
+        await page.GotoAsync(PageUrl("/test-pages/module.html"));
+
+        await Expect(page.Locator("#state")).ToHaveTextAsync("imported");
         await page.CloseAsync();
     }
 
