@@ -2,7 +2,7 @@
  * rawrelay.js: the browser client of RawRelay. No dependencies, no build step, plain ES2020.
  *
  *   <script src="/rawrelay.js"></script>                 window.RawRelay
- *   import RawRelay from '/rawrelay.mjs';                 the same, as an ES module
+ *   import RawRelay from '/rawrelay.esm.js';              the same, as an ES module
  *   const RawRelay = require('./rawrelay.js');            the same, in Node (for tests)
  *
  *   const relay = RawRelay.connect({
