@@ -14,9 +14,10 @@ all: build
 build:
 	$(DOTNET) build RawRelay.sln -c $(CONFIG)
 
-# The relay on port $(PORT), control socket $(CONTROL), the demo site from static/.
+# The relay on port $(PORT), control socket $(CONTROL), the demo site from static/, keeping the last 100
+# messages of every stream so that pages resume after a reload (rawrelay.js).
 run:
-	$(DOTNET) run --project RawRelay -c $(CONFIG) -- --port $(PORT) --control $(CONTROL) --static static
+	$(DOTNET) run --project RawRelay -c $(CONFIG) -- --port $(PORT) --control $(CONTROL) --static static --history 100
 
 # Every test: unit, integration over real sockets, socat, PHP and the browser where installed.
 test:

@@ -1,14 +1,12 @@
 /*
  * What the demo pages (index.html, the board; feed.html, a topic's live feed) share: random ids,
- * tokens from token.php, one WebSocket to the relay kept open with backoff, the connection state,
- * and messages shown as text, never as HTML. No dependencies; window.RawRelayDemo.
+ * tokens from token.php, the connection through rawrelay.js (window.RawRelay: reconnects, resumes,
+ * drops duplicates) and its state, and messages shown as text, never as HTML. window.RawRelayDemo.
  */
 (function () {
   'use strict';
 
   var ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
-  var BACKOFF_MIN_MS = 500;
-  var BACKOFF_MAX_MS = 10000;
   var TOKEN_FETCH_TIMEOUT_MS = 5000;
   var MAX_SHOWN = 500; // older messages are dropped from the page
 
@@ -31,6 +29,19 @@
     return out;
   }
 
+  // An id for this tab, kept in sessionStorage under key (so a reload or another page of the site in
+  // the same tab has it again; a new tab gets a new one): `wanted` when given, else the stored one,
+  // else prefix + 10 random characters.
+  function tabId(key, prefix, wanted) {
+    var id = wanted || null;
+    if (id === null) {
+      try { id = sessionStorage.getItem(key); } catch (e) { /* storage disabled */ }
+    }
+    if (id === null || !ID_PATTERN.test(id)) id = prefix + randomId(10);
+    try { sessionStorage.setItem(key, id); } catch (e) { /* storage disabled: the id lasts for this page only */ }
+    return id;
+  }
+
   // ---- showing messages: always as text, never as HTML ----
 
   function two(n) { return (n < 10 ? '0' : '') + n; }
@@ -47,22 +58,28 @@
       } catch (e) { /* not JSON: shown as it came */ }
       return data;
     }
-    if (data instanceof ArrayBuffer) return '[binary ' + data.byteLength + ' bytes]';
+    if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return '[binary ' + data.byteLength + ' bytes]';
     if (typeof Blob !== 'undefined' && data instanceof Blob) return '[binary ' + data.size + ' bytes]';
     return String(data);
   }
 
-  // A function that appends each message it is given to the list element, with the time.
+  // The list element as a list of messages: add(text, date) appends one with its time (now when no
+  // date is given), clear() empties it. Text goes in as text, never as HTML.
   function messageList(listEl) {
-    return function (data) {
-      var atBottom = listEl.scrollHeight - listEl.scrollTop - listEl.clientHeight < 40;
-      var now = new Date();
-      var li = document.createElement('li');
-      li.textContent = messageText(data);
-      li.setAttribute('data-time', two(now.getHours()) + ':' + two(now.getMinutes()) + ':' + two(now.getSeconds()));
-      listEl.appendChild(li);
-      while (listEl.children.length > MAX_SHOWN) listEl.removeChild(listEl.firstChild);
-      if (atBottom) listEl.scrollTop = listEl.scrollHeight;
+    return {
+      add: function (text, date) {
+        var atBottom = listEl.scrollHeight - listEl.scrollTop - listEl.clientHeight < 40;
+        var when = date || new Date();
+        var li = document.createElement('li');
+        li.textContent = text;
+        li.setAttribute('data-time', two(when.getHours()) + ':' + two(when.getMinutes()) + ':' + two(when.getSeconds()));
+        listEl.appendChild(li);
+        while (listEl.children.length > MAX_SHOWN) listEl.removeChild(listEl.firstChild);
+        if (atBottom) listEl.scrollTop = listEl.scrollHeight;
+      },
+      clear: function () {
+        listEl.textContent = '';
+      }
     };
   }
 
@@ -103,68 +120,47 @@
     });
   }
 
-  // ---- the connection ----
+  // ---- the connection, through rawrelay.js ----
 
-  // Keeps one WebSocket to the relay open at `path` ('/websocket?id=...[&channel=...]'): a token for
-  // the same query first (options.token(), when the page has one, else token.php), then the socket;
-  // reconnects with backoff. options.onMessage gets each message's data.
-  function connect(path, options) {
-    var query = path.slice(path.indexOf('?') + 1);
-    var socket = null;      // the current WebSocket, if any
-    var attempt = 0;        // bumped on every connect, so late callbacks of older ones are ignored
-    var backoffMs = BACKOFF_MIN_MS;
-    var retryTimer = null;
-
-    function open() {
-      if (retryTimer !== null) { clearTimeout(retryTimer); retryTimer = null; }
-      var mine = ++attempt;
-      setState('connecting');
-      var preset = options.token ? options.token() : null;
-      (preset ? Promise.resolve(preset) : fetchToken(query)).then(function (token) {
-        if (mine !== attempt) return;
-        var url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + path;
-        if (token) url += '&exp=' + encodeURIComponent(token.exp) + '&token=' + encodeURIComponent(token.token);
-        var ws;
-        try {
-          ws = new WebSocket(url);
-        } catch (e) { // e.g. a page opened from file://, with no host to connect to
-          scheduleReconnect('');
-          return;
-        }
-        ws.binaryType = 'arraybuffer';
-        socket = ws;
-        ws.onopen = function () {
-          if (socket !== ws) return;
-          backoffMs = BACKOFF_MIN_MS;
+  // Opens the page's connection with RawRelay.connect (rawrelay.js, loaded before this file) and
+  // shows its state. options: id, channels, positions, url, onMessage(msg), onReset(stream, position),
+  // and token: a function returning a token the page already has ({exp, token}) or null; without
+  // one, each connect asks token.php for a token covering the id and channels.
+  function connect(options) {
+    var channels = options.channels || [];
+    var query = 'id=' + encodeURIComponent(options.id) +
+      channels.map(function (c) { return '&channel=' + encodeURIComponent(c); }).join('');
+    return window.RawRelay.connect({
+      id: options.id,
+      channels: channels,
+      url: options.url || undefined,
+      positions: options.positions,
+      token: function () {
+        var preset = options.token ? options.token() : null;
+        return preset || fetchToken(query);
+      },
+      onMessage: options.onMessage,
+      onReset: options.onReset,
+      onStatus: function (state, detail) {
+        if (state === 'open') {
           setState('connected');
-        };
-        ws.onmessage = function (event) {
-          if (socket === ws) options.onMessage(event.data);
-        };
-        ws.onclose = function (event) {
-          if (socket !== ws) return;
-          socket = null;
-          scheduleReconnect(event.code && event.code !== 1006 ? 'closed ' + event.code : '');
-        };
-        // An error is always followed by close, which reconnects.
-        ws.onerror = function () {};
-      });
-    }
-
-    function scheduleReconnect(why) {
-      var jitter = 0.8 + Math.random() * 0.4;
-      var waitMs = Math.min(BACKOFF_MAX_MS, Math.round(backoffMs * jitter));
-      backoffMs = Math.min(BACKOFF_MAX_MS, backoffMs * 2);
-      setState('disconnected', (why ? why + ', ' : '') + 'retrying in ' + (waitMs / 1000).toFixed(1) + ' s');
-      retryTimer = setTimeout(open, waitMs);
-    }
-
-    // Back on the network: try now instead of waiting out the backoff.
-    window.addEventListener('online', function () {
-      if (retryTimer !== null) { backoffMs = BACKOFF_MIN_MS; open(); }
+        } else if (state === 'closed') {
+          var why = detail.code && detail.code !== 1006 ? 'closed ' + detail.code + ', ' : '';
+          setState('disconnected', why + 'retrying in ' + (detail.retryInMs / 1000).toFixed(1) + ' s');
+        } else {
+          setState(state === 'stopped' ? 'disconnected' : 'connecting');
+        }
+      }
     });
+  }
 
-    open();
+  // A JSON document from a PHP page of this site (e.g. feed-state.php), or null when there is none
+  // (404, no PHP, a network error, not JSON).
+  function fetchJson(page) {
+    if (typeof fetch !== 'function' || !servedOverHttp) return Promise.resolve(null);
+    return fetch(page, { cache: 'no-store', credentials: 'same-origin', headers: { 'Accept': 'application/json' } })
+      .then(function (response) { return response.status === 200 ? response.json() : null; })
+      .catch(function () { return null; });
   }
 
   // Shows the element when the PHP page exists, i.e. when PHP serves this folder.
@@ -179,9 +175,12 @@
     ID_PATTERN: ID_PATTERN,
     CHANNEL_PATTERN: CHANNEL_PATTERN,
     randomId: randomId,
+    tabId: tabId,
+    messageText: messageText,
     messageList: messageList,
     setState: setState,
     connect: connect,
+    fetchJson: fetchJson,
     showIfPhpPage: showIfPhpPage
   };
 })();

@@ -50,12 +50,8 @@ public sealed class BoardBrowserTests : DemoSiteBrowserTests
         (IPage board, string id) = await OpenBoardAsync();
         await SendWithPhpScriptAsync(id, "before the restart");
         await Expect(board.Locator("#messages li")).ToHaveTextAsync(["before the restart"]);
-        int port = Relay.Port;
-        string control = Relay.ControlPath;
 
-        await Relay.DisposeAsync();
-        await Expect(board.Locator("#state")).ToHaveTextAsync("disconnected");
-        Relay = StartRelay(port, control);                               // the same port and socket path
+        await RestartRelayAsync(() => Expect(board.Locator("#state")).ToHaveTextAsync("disconnected"));
 
         await Expect(board.Locator("#state")).ToHaveTextAsync("connected", new() { Timeout = 45_000 });
         await SendWithPhpScriptAsync(id, "after the restart");

@@ -72,7 +72,119 @@ public sealed class FeedBrowserTests : DemoSiteBrowserTests
         await feed.CloseAsync();
     }
 
-    private static string NewTopic(string label) => $"{label}-{Guid.NewGuid():N}"[..20];
+    [Test, CancelAfter(180_000)]
+    public async Task Two_feeds_of_a_topic_end_with_the_same_full_list_while_one_reloads_as_PHP_publishes()
+    {
+        const int MostMessages = 95;                                        // all fit in the store (it keeps 100)
+        const int Reloads = 4;
+        string topic = NewTopic("reload");
+        await PublishWithPhpAsync(topic, "stored before the feeds opened");
+        IPage steady = await OpenFeedAsync(topic);
+        IPage reloading = await OpenFeedAsync(topic);
+        await Expect(reloading.Locator("#messages li")).ToHaveTextAsync(["stored before the feeds opened"]);
+
+        // PHP publishes "message 1", "message 2", ... until the reloads are over, each once the
+        // steady feed shows the one before (so at the pace a browser takes them).
+        int[] publishedSoFar = [0];
+        using var reloadsOver = new CancellationTokenSource();
+        Task publishing = Task.Run(async () =>
+        {
+            for (int i = 1; i <= MostMessages && !reloadsOver.IsCancellationRequested; i++)
+            {
+                await PublishWithPhpAsync(topic, $"message {i}");
+                Interlocked.Increment(ref publishedSoFar[0]);
+                await Expect(steady.Locator("#messages li").Last).ToHaveTextAsync($"message {i}");
+            }
+        });
+        Func<int, Task> publishedAtLeast = n => TaskTimeouts.Eventually(
+            () => Task.FromResult(Volatile.Read(ref publishedSoFar[0]) >= Math.Min(n, MostMessages) || publishing.IsCompleted),
+            TimeSpan.FromSeconds(30));
+
+        // The page-load gap, made wide: the reloading page gets its state (read at once) only after
+        // three more messages were published, as when PHP renders slowly. They must come over the
+        // WebSocket, from the position in the state, and nothing the state holds may come twice.
+        await reloading.RouteAsync("**/feed-state.php*", async route =>
+        {
+            IAPIResponse state = await HeadlessChromium.FetchFromAsync(route, Php.BaseUrl);
+            await publishedAtLeast(Volatile.Read(ref publishedSoFar[0]) + 3);
+            await route.FulfillAsync(new() { Response = state });
+        });
+        for (int reload = 1; reload <= Reloads; reload++)
+        {
+            await publishedAtLeast(Volatile.Read(ref publishedSoFar[0]) + 3);
+            await reloading.ReloadAsync();
+            await Expect(reloading.Locator("#state")).ToHaveTextAsync("connected");
+        }
+        reloadsOver.Cancel();
+        await publishing.WithTimeout(TimeSpan.FromSeconds(60));
+        int published = Volatile.Read(ref publishedSoFar[0]);
+        published.Should().BeGreaterThan(3 * Reloads, "PHP was publishing during the reloads");
+
+        string[] all = ["stored before the feeds opened", .. Enumerable.Range(1, published).Select(i => $"message {i}")];
+        await Expect(steady.Locator("#messages li")).ToHaveTextAsync(all);
+        await Expect(reloading.Locator("#messages li")).ToHaveTextAsync(all);
+        await reloading.UnrouteAsync("**/feed-state.php*");
+        await reloading.ReloadAsync();                                  // and from PHP's store alone
+        await Expect(reloading.Locator("#messages li")).ToHaveTextAsync(all);
+        await Task.WhenAll(steady.CloseAsync(), reloading.CloseAsync()).WithTimeout();
+    }
+
+    [Test, CancelAfter(120_000)]
+    public async Task After_the_relay_restarts_the_feed_reloads_its_state_from_PHP_and_goes_on_live()
+    {
+        string topic = NewTopic("reset");
+        IPage feed = await OpenFeedAsync(topic);
+        await PublishWithPhpAsync(topic, "before the restart");
+        await Expect(feed.Locator("#messages li")).ToHaveTextAsync(["before the restart"]);
+
+        await RestartRelayAsync(async () =>                             // a new epoch: the feed is told to reset
+        {
+            await Expect(feed.Locator("#state")).ToHaveTextAsync("disconnected");
+            await PublishWithPhpAsync(topic, "stored while the relay was down", expectedStatus: 502);
+        });
+
+        await Expect(feed.Locator("#messages li")).ToHaveTextAsync(["before the restart", "stored while the relay was down"],
+            new() { Timeout = 45_000 });
+        await Expect(feed.Locator("#state")).ToHaveTextAsync("connected");
+        await PublishWithPhpAsync(topic, "after the restart");
+        await Expect(feed.Locator("#messages li")).ToHaveTextAsync(["before the restart", "stored while the relay was down", "after the restart"]);
+        await feed.CloseAsync();
+    }
+
+    /// <summary>publish.php's store of a topic (demo/feed-store.php, in the system's temporary folder).</summary>
+    private static string StoreFile(string topic) => Path.Combine(Path.GetTempPath(), "rawrelay-demo", $"topic-{topic}.jsonl");
+
+    private readonly System.Collections.Concurrent.ConcurrentBag<string> _topics = [];
+
+    /// <summary>publish.php stores what it publishes: the topics this fixture made leave no file behind.</summary>
+    [OneTimeTearDown]
+    public void DeleteTheTopicsStores()
+    {
+        foreach (string topic in _topics)
+            File.Delete(StoreFile(topic));
+    }
+
+    private string NewTopic(string label)
+    {
+        string topic = $"{label}-{Guid.NewGuid():N}"[..20];
+        _topics.Add(topic);
+        return topic;
+    }
+
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    /// <summary>
+    /// Posts publish.php's form, as its Publish button does (a script of the site's could do the same);
+    /// 502 when the relay cannot be reached (the message is stored all the same).
+    /// </summary>
+    private async Task PublishWithPhpAsync(string topic, string message, int expectedStatus = 200)
+    {
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string> { ["topic"] = topic, ["message"] = message });
+        using HttpResponseMessage response = await Http.PostAsync($"{Php.BaseUrl}/publish.php", form).WithTimeout();
+        string page = await response.Content.ReadAsStringAsync().WithTimeout();
+        ((int)response.StatusCode).Should().Be(expectedStatus, page);
+        page.Should().Contain(expectedStatus == 200 ? "Published to " : "Not sent: ");
+    }
 
     /// <summary>Opens a feed of the topic as a visitor would and waits until it is connected.</summary>
     private async Task<IPage> OpenFeedAsync(string topic)

@@ -6,7 +6,7 @@ namespace RawRelay.Tests.Browser;
 /// Debian's /usr/bin/chromium, headless, driven by Playwright with a fresh profile (its own browser
 /// downloads are never used). Dispose closes it and deletes the profile. Pages are thread-safe to open.
 /// </summary>
-internal sealed class HeadlessChromium : IAsyncDisposable
+internal sealed partial class HeadlessChromium : IAsyncDisposable
 {
     private const string Executable = "/usr/bin/chromium";
     private static readonly string[] Flags =
@@ -58,6 +58,21 @@ internal sealed class HeadlessChromium : IAsyncDisposable
     }
 
     public Task<IPage> NewPageAsync() => _context.NewPageAsync();
+
+    /// <summary>
+    /// From now on, every request for a <c>.php</c> page of any origin is answered by the PHP server at
+    /// <paramref name="phpBaseUrl"/> (same path and query, method, headers and body), so the relay's
+    /// pages reach PHP on their own host, as behind Apache or nginx, where one site serves both.
+    /// </summary>
+    public Task SendPhpRequestsToAsync(string phpBaseUrl) =>
+        _context.RouteAsync(PhpPage(), async route => await route.FulfillAsync(new() { Response = await FetchFromAsync(route, phpBaseUrl) }));
+
+    /// <summary>What the server at <paramref name="baseUrl"/> answers to the route's request (same path and query, method, headers and body).</summary>
+    public static Task<IAPIResponse> FetchFromAsync(IRoute route, string baseUrl) =>
+        route.FetchAsync(new() { Url = baseUrl + new Uri(route.Request.Url).PathAndQuery });
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^https?://[^/]+/[^?#]*\.php([?#].*)?$")]
+    private static partial System.Text.RegularExpressions.Regex PhpPage();
 
     /// <summary>A full-page screenshot attached to the test's results.</summary>
     public static async Task ScreenshotAsync(IPage page, string name, string description)

@@ -4,7 +4,7 @@ namespace RawRelay.Tests.Php;
 
 /// <summary>
 /// The PHP package's PHPUnit suite (static/lib/tests/) against real relays in this process: one as
-/// <c>make run</c> starts it, one with <c>--secret</c>. The suite runs once, before the first case;
+/// <c>make run</c> starts it (with <c>--history 10</c>, for position() and resume), one with <c>--secret</c>. The suite runs once, before the first case;
 /// each PHPUnit test is a case here, failing with PHPUnit's own account of it.
 /// </summary>
 [TestFixture, Parallelizable(ParallelScope.Self)]
@@ -12,6 +12,7 @@ public sealed class PhpUnitTests
 {
     private const string Secret = "a-secret-for-the-phpunit-suite";
     private const string NamespacePrefix = @"RawRelay\Tests\";
+    private const int History = 10;
 
     private RelayFixture? _open;
     private RelayFixture? _secured;
@@ -22,7 +23,7 @@ public sealed class PhpUnitTests
     {
         TestEnvironment.RequireOnPath("php", "php-cli");
         string phpunit = TestEnvironment.RequireOnPath("phpunit", "phpunit");
-        _open = RelayFixture.Start();
+        _open = RelayFixture.Start(o => o with { History = History });
         _secured = RelayFixture.Start(o => o with { Secret = Secret });
         var environment = new Dictionary<string, string>
         {
@@ -31,6 +32,7 @@ public sealed class PhpUnitTests
             ["RAWRELAY_PORT"] = _open.Port.ToString(),
             ["RAWRELAY_MAX_CHANNELS"] = _open.Options.MaxChannels.ToString(),
             ["RAWRELAY_MAX_MESSAGE"] = _open.Options.MaxMessage.ToString(),
+            ["RAWRELAY_HISTORY"] = History.ToString(),
             ["RAWRELAY_SECRET_CONTROL"] = _secured.ControlPath,
             ["RAWRELAY_SECRET_PORT"] = _secured.Port.ToString(),
             ["RAWRELAY_SECRET"] = Secret,

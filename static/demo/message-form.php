@@ -13,6 +13,8 @@ declare(strict_types=1);
 use RawRelay\Client;
 use RawRelay\Exception\RawRelayException;
 
+require_once __DIR__ . '/control-socket.php';
+
 if (get_included_files()[0] === __FILE__) {
     http_response_code(404); // a part of the pages, not a page
     exit;
@@ -144,11 +146,4 @@ function crossSitePost(): bool
     $host = $_SERVER['HTTP_HOST'] ?? '';
     $originHost = preg_replace('#^[a-z][a-z0-9+.-]*://#i', '', $origin);
     return strcasecmp((string) $originHost, $host) !== 0;
-}
-
-/** The relay's control socket: RAWRELAY_CONTROL, or the relay's default. */
-function controlSocketPath(): string
-{
-    $socket = getenv('RAWRELAY_CONTROL');
-    return is_string($socket) && $socket !== '' ? $socket : '/tmp/rawrelay.sock';
 }

@@ -294,6 +294,32 @@ final class Client
     }
 
     /**
+     * The position of a stream's last message (`POSITION <stream>`), `<epoch>:<offset>`; the offset is
+     * 0 while the stream has none. With the relay's `--history`, this also keeps the stream's epoch
+     * for the history's ttl.
+     *
+     * A page that shows what PHP read from its database reads the position first, then the database,
+     * and hands the position to the browser's rawrelay.js (`positions: {stream: position}`): the relay
+     * then sends the browser everything published after it, so nothing published while the page was
+     * being rendered is missed.
+     *
+     * @param string $stream A channel name, `#<id>` (what SEND sends to the id) or `*` (BROADCAST).
+     * @return string `<epoch>:<offset>`, e.g. `k3f9x:41`.
+     * @throws InvalidArgumentException for a stream that is none of those.
+     * @throws ErrorReplyException|ConnectionException
+     */
+    public function position(string $stream): string
+    {
+        Names::validateStream($stream);
+        $this->connection->write("POSITION $stream\n");
+        $line = $this->connection->readLine();
+        if (preg_match('/^OK ([A-Za-z0-9]{1,32}:\d{1,19})$/D', $line, $m) !== 1) {
+            $this->failOnStatus($line);
+        }
+        return $m[1];
+    }
+
+    /**
      * Ends the control connection politely: `QUIT`, then closes the socket. Never throws; safe to
      * call several times; a later command opens a new connection.
      */

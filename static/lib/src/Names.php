@@ -51,6 +51,21 @@ final class Names
     }
 
     /**
+     * Checks a stream name: `*` (BROADCAST), `#<id>` (SEND to the id) or a channel name.
+     *
+     * @throws InvalidArgumentException otherwise.
+     */
+    public static function validateStream(string $stream): void
+    {
+        if ($stream === '*' || (str_starts_with($stream, '#') && self::isValidId(substr($stream, 1))) || self::isValidChannel($stream)) {
+            return;
+        }
+        throw new InvalidArgumentException(
+            'stream must be "*", "#<id>" or a channel name (got ' . self::excerpt($stream) . ')'
+        );
+    }
+
+    /**
      * Checks a list of channel names (order kept, as a token covers them in order).
      *
      * @param array<mixed> $channels

@@ -8,7 +8,7 @@ namespace RawRelay\Tests\Support;
  * A running relay the tests talk to, from the environment (see phpunit.xml.dist):
  *
  * - RAWRELAY_CONTROL, RAWRELAY_PORT, RAWRELAY_HOST (default 127.0.0.1): a relay without --secret;
- *   RAWRELAY_MAX_CHANNELS: its --max-channels (default 128).
+ *   RAWRELAY_MAX_CHANNELS: its --max-channels (default 128); RAWRELAY_HISTORY: its --history (default 0).
  * - RAWRELAY_SECRET_CONTROL, RAWRELAY_SECRET_PORT and RAWRELAY_SECRET: a relay with --secret.
  */
 final class RelayEndpoint
@@ -32,6 +32,12 @@ final class RelayEndpoint
     {
         $secret = self::env('RAWRELAY_SECRET');
         return $secret === null ? null : self::fromEnvironment('RAWRELAY_SECRET_CONTROL', 'RAWRELAY_SECRET_PORT', $secret);
+    }
+
+    /** The open relay's --history (RAWRELAY_HISTORY; 0, history off, when unset). */
+    public static function history(): int
+    {
+        return (int) (self::env('RAWRELAY_HISTORY') ?? 0);
     }
 
     /** The open relay's --max-channels. */

@@ -66,10 +66,10 @@ abstract class RelayTestCase extends TestCase
         return $this->browserWithQuery(WebSocketClient::query($relay, $id, $channels), $relay);
     }
 
-    /** A browser connected with exactly this query. */
-    protected function browserWithQuery(string $query, ?RelayEndpoint $relay = null): WebSocketClient
+    /** A browser connected with exactly this query (offering the subprotocol $protocol, if any). */
+    protected function browserWithQuery(string $query, ?RelayEndpoint $relay = null, ?string $protocol = null): WebSocketClient
     {
-        $browser = WebSocketClient::connect($relay ?? self::openRelay(), $query);
+        $browser = WebSocketClient::connect($relay ?? self::openRelay(), $query, $protocol);
         $this->browsers[] = $browser;
         return $browser;
     }

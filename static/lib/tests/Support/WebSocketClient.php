@@ -49,16 +49,21 @@ final class WebSocketClient
     }
 
     /**
-     * Connects to `/websocket?<query>` and checks the 101.
+     * Connects to `/websocket?<query>` and checks the 101; with $protocol, offers that subprotocol
+     * (`Sec-WebSocket-Protocol`) and checks that the relay selected it.
      *
      * @throws WebSocketFailure when the relay answers anything else.
      */
-    public static function connect(RelayEndpoint $relay, string $query): self
+    public static function connect(RelayEndpoint $relay, string $query, ?string $protocol = null): self
     {
-        [$status, $ws] = self::handshake($relay, $query);
+        [$status, $ws, $selected] = self::handshake($relay, $query, $protocol);
         if ($status !== 101) {
             $ws->closeSocket();
             throw new WebSocketFailure("handshake for ?$query answered $status, expected 101");
+        }
+        if ($protocol !== null && $selected !== $protocol) {
+            $ws->close();
+            throw new WebSocketFailure("the relay selected subprotocol '$selected', not $protocol");
         }
         return $ws;
     }
@@ -144,8 +149,8 @@ final class WebSocketClient
         $this->closeSocket();
     }
 
-    /** @return array{0: int, 1: self} The status of the response, and the connection. */
-    private static function handshake(RelayEndpoint $relay, string $query): array
+    /** @return array{0: int, 1: self, 2: ?string} The status of the response, the connection, the subprotocol selected. */
+    private static function handshake(RelayEndpoint $relay, string $query, ?string $protocol = null): array
     {
         $socket = @stream_socket_client("tcp://{$relay->host}:{$relay->port}", $errno, $errstr, self::READ_TIMEOUT_SECONDS);
         if ($socket === false) {
@@ -158,7 +163,8 @@ final class WebSocketClient
         $key = base64_encode(random_bytes(16));
         $host = str_contains($relay->host, ':') ? "[{$relay->host}]:{$relay->port}" : "{$relay->host}:{$relay->port}";
         $ws->writeAll("GET /websocket?$query HTTP/1.1\r\nHost: $host\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            . "Sec-WebSocket-Key: $key\r\nSec-WebSocket-Version: 13\r\n\r\n");
+            . "Sec-WebSocket-Key: $key\r\nSec-WebSocket-Version: 13\r\n"
+            . ($protocol === null ? '' : "Sec-WebSocket-Protocol: $protocol\r\n") . "\r\n");
 
         $statusLine = $ws->readHeadLine();
         if (preg_match('#^HTTP/1\.1 (\d{3})\b#', $statusLine, $m) !== 1) {
@@ -177,7 +183,7 @@ final class WebSocketClient
             self::check(preg_match('/(^|,)\s*upgrade\s*(,|$)/i', $headers['connection'] ?? '') === 1,
                 'Connection header does not hold Upgrade');
         }
-        return [$status, $ws];
+        return [$status, $ws, $headers['sec-websocket-protocol'] ?? null];
     }
 
     private function receiveOf(int $expected, string $what): string
