@@ -79,7 +79,7 @@ public abstract class DeployedSiteTests(bool withSecret)
         response.StatusCode.Should().Be(HttpStatusCode.OK);
         response.Headers.Server.ToString().Should().Contain(ServerHeader);
         response.Content.Headers.ContentType!.MediaType.Should().Be("text/html");
-        (await response.Content.ReadAsStringAsync(ct).WithTimeout()).Should().Contain("'/websocket?id='");
+        (await response.Content.ReadAsStringAsync(ct).WithTimeout()).Should().Contain("<script src=\"rawrelay.js\"></script>");
     }
 
     [Test, CancelAfter(30_000)]
