@@ -26,7 +26,7 @@ internal sealed class ControlConnection
     private readonly ControlDispatcher _dispatcher;
     private readonly long _maxMessage;
     private readonly long _watchLimit;
-    private readonly ControlInputBudget _budget;
+    private readonly MemoryBudget _budget;
     private readonly RelayLog _log;
     private readonly ControlReplies _replies = new();
     private readonly SendRound _round = new();
@@ -37,7 +37,7 @@ internal sealed class ControlConnection
     private byte[]? _copy;
 
     /// <param name="watchLimit">How far behind a WATCH may fall before it is cut off (<c>--send-queue</c>).</param>
-    public ControlConnection(Socket socket, ControlDispatcher dispatcher, long maxMessage, long watchLimit, ControlInputBudget budget, RelayLog log)
+    public ControlConnection(Socket socket, ControlDispatcher dispatcher, long maxMessage, long watchLimit, MemoryBudget budget, RelayLog log)
     {
         _socket = socket;
         _dispatcher = dispatcher;

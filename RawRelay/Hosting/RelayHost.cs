@@ -23,7 +23,7 @@ internal sealed class RelayHost : IDisposable
     private readonly Listener _control;
     private readonly ConnectionContext _context;
     private readonly Relay _relay;
-    private readonly ControlInputBudget _controlBudget;
+    private readonly MemoryBudget _controlBudget;
     private readonly StaticFiles? _staticFiles;
     private readonly WebhookSender? _webhook;
     private readonly CancellationTokenSource _abandonWebhook = new();
@@ -51,7 +51,7 @@ internal sealed class RelayHost : IDisposable
             ClientRate = options.ClientRate,
             CloseTimeout = options.CloseTimeout,
         }, registry, stats, log);
-        _controlBudget = new ControlInputBudget(ControlInputLimit(options.MaxMessage));
+        _controlBudget = new MemoryBudget(ControlInputLimit(options.MaxMessage));
         if (options.Webhook is { } webhook)
         {
             _webhook = new WebhookSender(webhook, log);
@@ -69,7 +69,7 @@ internal sealed class RelayHost : IDisposable
     internal ConnectionContext Context => _context;
 
     /// <summary>What all control connections may hold of unfinished input beyond their own 64 KiB: 64 MiB, or four largest payloads.</summary>
-    public static long ControlInputLimit(long maxMessage) => Math.Max(64L * 1024 * 1024, 4 * (maxMessage + 256));
+    public static long ControlInputLimit(long maxMessage) => MemoryBudget.ForMessagesUpTo(maxMessage);
 
     /// <summary>Binds both listeners; a <see cref="StartupException"/> says why it cannot.</summary>
     public static RelayHost Start(RelayOptions options, RelayLog log)

@@ -16,6 +16,8 @@ internal enum CloseCode : ushort
     PolicyViolation = 1008,
     MessageTooBig = 1009,
     InternalError = 1011,
+    /// <summary>"Try again later" (IANA registry): the relay is short of a shared resource for this client now.</summary>
+    TryAgainLater = 1013,
 }
 
 internal static class CloseCodes

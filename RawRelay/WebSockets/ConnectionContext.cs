@@ -5,7 +5,7 @@ namespace RawRelay.WebSockets;
 
 /// <summary>
 /// What every WebSocket connection of one relay uses: its options, the registry it is listed in, the
-/// counters, the log, the set of live connections, the relay-wide send memory and the keepalive. One per
+/// counters, the log, the set of live connections, the relay-wide send memory, the budget of kept messages and the keepalive. One per
 /// relay, referenced by each connection. Thread-safe.
 /// </summary>
 internal sealed class ConnectionContext
@@ -17,6 +17,7 @@ internal sealed class ConnectionContext
         Stats = stats;
         Log = log;
         SendMemory = new SendMemory(options.SendQueueTotal);
+        KeptMessages = new MemoryBudget(MemoryBudget.ForMessagesUpTo(options.MaxMessage));
     }
 
     public ConnectionOptions Options { get; }
@@ -31,6 +32,9 @@ internal sealed class ConnectionContext
     public LiveConnections Live { get; } = new();
 
     public SendMemory SendMemory { get; }
+
+    /// <summary>What clients' messages that are still coming in, kept whole for an event or an echo, may hold beyond 64 KiB each.</summary>
+    public MemoryBudget KeptMessages { get; }
 
     public Keepalive Keepalive { get; } = new();
 }

@@ -13,6 +13,9 @@ internal enum EndReason
     ServerShutdown,
     RateLimited,
 
+    /// <summary>The shared budget of messages kept whole while they come in was spent: closed with 1013.</summary>
+    Busy,
+
     /// <summary>A bug of ours (an unexpected exception), not the peer's doing: logged as an error, closed with 1011.</summary>
     InternalError,
 }

@@ -92,6 +92,7 @@ internal sealed class ConnectionExtras
     public TaskCompletionSource? CloseSent;
     public byte[]? KeptMessage;
     public int KeptLength;
+    public long KeptReserved;
     public double RateTokens;
     public long RateCheckedAt;
     public string[]? OwnChannels;

@@ -139,12 +139,22 @@ internal sealed partial class WebSocketConnection : IFrameHandler
 
     void IFrameHandler.OnMessageData(ReadOnlySpan<byte> payload)
     {
-        if (!KeepsMessage)
+        if (!KeepsMessage || _endReason != EndReason.None)
             return;
         int needed = KeptLength + payload.Length;
         if (KeptMessage is null || KeptMessage.Length < needed)
         {
             byte[] grown = ArrayPool<byte>.Shared.Rent(Math.Max(needed, ReceiveBufferSize));   // pooled sizes double
+            if (!_context.KeptMessages.TryResize(ref Extras.KeptReserved, grown.Length))
+            {
+                // Messages coming in from all clients at once hold too much: this one is refused, as a
+                // control connection's unfinished input is (see Limits).
+                ArrayPool<byte>.Shared.Return(grown);
+                ReleaseKeptMessage();
+                Shutdown(EndReason.Busy, CloseCode.TryAgainLater, "busy");
+                return;
+            }
+
             if (KeptMessage is not null)
             {
                 KeptMessage.AsSpan(0, KeptLength).CopyTo(grown);
@@ -170,7 +180,7 @@ internal sealed partial class WebSocketConnection : IFrameHandler
             return;
         }
 
-        if (KeptLength != length)
+        if (KeptLength != length || _endReason != EndReason.None)
         {
             ReleaseKeptMessage();                // began before anyone wanted it: not whole, so not kept
             return;
@@ -191,6 +201,7 @@ internal sealed partial class WebSocketConnection : IFrameHandler
             return;
         ArrayPool<byte>.Shared.Return(KeptMessage);
         KeptMessage = null;
+        _context.KeptMessages.TryResize(ref _extras!.KeptReserved, 0);     // a kept message lives in the extras
     }
 
     void IFrameHandler.OnPing(ReadOnlySpan<byte> payload) => EnqueueOwn(Opcode.Pong, payload);

@@ -180,6 +180,7 @@ internal sealed partial class WebSocketConnection : IRelayConnection
         EndReason.ClosedByCommand => "close-command",
         EndReason.ServerShutdown => "server-shutdown",
         EndReason.RateLimited => "rate-limited",
+        EndReason.Busy => "busy",
         EndReason.InternalError => "internal-error",
         _ => "unknown",
     };

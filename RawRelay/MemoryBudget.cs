@@ -1,18 +1,21 @@
-namespace RawRelay.Control;
+namespace RawRelay;
 
 /// <summary>
-/// Bounds what all control connections together hold of input that is not yet run (an unfinished long
-/// line or payload): each may hold <see cref="FreeBytes"/> of its own, and beyond that takes from a budget
-/// shared by all; a connection that would take the budget past its limit is refused (<c>ERR busy</c>) and
-/// closed. So no number of unfinished commands can make the relay hold more than the open control
-/// connections times <see cref="FreeBytes"/> plus the budget. Thread-safe (interlocked).
+/// Bounds what many connections together hold of something unfinished (a control connection's input that
+/// is not yet run, a client's message that is still coming in and is kept whole): each may hold
+/// <see cref="FreeBytes"/> of its own, and beyond that takes from a budget shared by all; a connection that
+/// would take the budget past its limit is refused and closed. So no number of connections can make the
+/// relay hold more than their count times <see cref="FreeBytes"/> plus the budget. Thread-safe (interlocked).
 /// </summary>
-internal sealed class ControlInputBudget(long limit)
+internal sealed class MemoryBudget(long limit)
 {
     /// <summary>What one connection may hold without taking from the budget.</summary>
     public const int FreeBytes = 64 * 1024;
 
     private long _used;
+
+    /// <summary>The shared budget for things of up to <paramref name="maxMessage"/> bytes: 64 MiB, or four of the largest, if more.</summary>
+    public static long ForMessagesUpTo(long maxMessage) => Math.Max(64L * 1024 * 1024, 4 * (maxMessage + 256));
 
     public long Limit => limit;
 
