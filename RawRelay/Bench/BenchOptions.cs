@@ -9,7 +9,8 @@ internal enum BenchScenarios
     Fanout = 2,
     Send = 4,
     Latency = 8,
-    All = Connect | Fanout | Send | Latency,
+    Channels = 16,
+    All = Connect | Fanout | Send | Latency | Channels,
 }
 
 /// <summary>
@@ -50,6 +51,18 @@ internal sealed record BenchOptions
 
     /// <summary>SEND MESSAGE commands the latency scenario sends in all.</summary>
     public int LatencyMessages { get; init; } = 10_000;
+
+    /// <summary>Channels of the channels scenario: client i is on channel i mod this.</summary>
+    public int Channels { get; init; } = 100;
+
+    /// <summary>Pipelined PUBLISH MESSAGE commands per channel of the channels scenario.</summary>
+    public int Publishes { get; init; } = 100;
+
+    /// <summary>PUBLISH MESSAGE commands per second of the channels scenario's latency phase (round-robin over the channels).</summary>
+    public int PublishRate { get; init; } = 1000;
+
+    /// <summary>PUBLISH MESSAGE commands the latency phase sends in all.</summary>
+    public int LatencyPublishes { get; init; } = 5000;
 
     /// <summary>Seconds the idle connections are held before the relay's memory is read.</summary>
     public double Settle { get; init; } = 2;

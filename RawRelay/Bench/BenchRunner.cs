@@ -33,6 +33,8 @@ internal static class BenchRunner
             await SendScenario.RunAsync(context).ConfigureAwait(false);
         if (options.Scenarios.HasFlag(BenchScenarios.Latency))
             await LatencyScenario.RunAsync(context).ConfigureAwait(false);
+        if (options.Scenarios.HasFlag(BenchScenarios.Channels))
+            await ChannelsScenario.RunAsync(context).ConfigureAwait(false);
         if (fresh is { } freshBytes)
             report.Add("relay RSS when fresh", freshBytes / 1e6, "MB", "rss_fresh_mb");
         if (relay.PeakResidentBytes() is { } peak)
