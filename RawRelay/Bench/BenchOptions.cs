@@ -10,7 +10,8 @@ internal enum BenchScenarios
     Send = 4,
     Latency = 8,
     Channels = 16,
-    All = Connect | Fanout | Send | Latency | Channels,
+    Storm = 32,
+    All = Connect | Fanout | Send | Latency | Channels | Storm,
 }
 
 /// <summary>
@@ -52,7 +53,7 @@ internal sealed record BenchOptions
     /// <summary>SEND MESSAGE commands the latency scenario sends in all.</summary>
     public int LatencyMessages { get; init; } = 10_000;
 
-    /// <summary>Channels of the channels scenario: client i is on channel i mod this.</summary>
+    /// <summary>Channels of the channels and storm scenarios: client i is on channel i mod this.</summary>
     public int Channels { get; init; } = 100;
 
     /// <summary>Pipelined PUBLISH MESSAGE commands per channel of the channels scenario.</summary>
@@ -63,6 +64,9 @@ internal sealed record BenchOptions
 
     /// <summary>PUBLISH MESSAGE commands the latency phase sends in all.</summary>
     public int LatencyPublishes { get; init; } = 5000;
+
+    /// <summary>Messages per channel in each phase of the storm (live, then missed); the relay needs <c>--history</c> at least this.</summary>
+    public int StormMessages { get; init; } = 100;
 
     /// <summary>Seconds the idle connections are held before the relay's memory is read.</summary>
     public double Settle { get; init; } = 2;
