@@ -21,6 +21,7 @@ public sealed partial class NamespaceDependencyTests
     {
         ["Hosting"] = ["*"],
         ["Bench"] = ["*"],
+        ["Pusher"] = ["Http", "Webhooks", "WebSockets", "Hub", "Transport", "Diagnostics", Root],
         ["Http"] = ["WebSockets", "Hub", "Transport", "Diagnostics", Root],
         ["Metrics"] = ["Control", "Http", "Webhooks", "WebSockets", "Hub", "Transport", "Diagnostics", Root],
         ["Control"] = ["Hub", "Transport", "WebSockets", "Webhooks", "Diagnostics", Root],

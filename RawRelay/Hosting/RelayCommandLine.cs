@@ -45,6 +45,8 @@ internal sealed class RelayCommandLine
     private readonly Option<string?> _secret = new("--secret") { Description = "require a valid exp and token on every connection (HMAC-SHA256 of <id>:<exp>)" };
     private readonly Option<string[]> _allowedOrigin = new("--allowed-origin") { Description = "an Origin that may connect; repeatable (default: any)", Arity = ArgumentArity.ZeroOrMore };
     private readonly Option<bool> _trustProxy = new("--trust-proxy") { Description = "take the client address from X-Forwarded-For" };
+    private readonly Option<string?> _pusherApp = new("--pusher-app") { Description = "also speak the Pusher Channels protocol for this app: <app_id>:<key>:<secret> (default: off)" };
+    private readonly Option<bool> _pusherClientEvents = new("--pusher-client-events") { Description = "let Pusher clients send client- events on private and presence channels" };
 
     public RelayCommandLine()
     {
@@ -52,6 +54,7 @@ internal sealed class RelayCommandLine
         {
             _port, _bind, _path, _control, _controlMode, _static, _maxMessage, _sendQueue, _sendQueueTotal, _sendTimeout, _pingInterval, _subscriptionTtl, _maxChannels, _history, _historyTtl, _historyMemory,
             _offlineDelay, _clientRate, _webhook, _webhookSecret, _webhookQueue, _webhookMemory, _handshakeTimeout, _maxConnections, _logLevel, _logFormat, _metrics, _echo, _secret, _allowedOrigin, _trustProxy,
+            _pusherApp, _pusherClientEvents,
         };
         Root.Subcommands.Add(new BenchCommandLine().Command);
         // A root with subcommands needs an action of its own, or a bare `rawrelay` is "command required".
@@ -148,6 +151,11 @@ internal sealed class RelayCommandLine
         string? secret = parsed.GetValue(_secret);
         if (secret is { Length: 0 })
             return Fail("--secret must not be empty", out error);
+        Pusher.PusherApp? pusherApp = null;
+        if (parsed.GetValue(_pusherApp) is { } pusherText && (pusherApp = Pusher.PusherApp.Parse(pusherText)) is null)
+            return Fail("--pusher-app must be <app_id>:<key>:<secret> (letters, digits, '-', '_', '.')", out error);
+        if (parsed.GetValue(_pusherClientEvents) && pusherApp is null)
+            return Fail("--pusher-client-events needs --pusher-app", out error);
 
         return new RelayOptions
         {
@@ -179,6 +187,8 @@ internal sealed class RelayCommandLine
             Secret = secret,
             AllowedOrigins = parsed.GetValue(_allowedOrigin) ?? [],
             TrustProxy = parsed.GetValue(_trustProxy),
+            PusherApp = pusherApp,
+            PusherClientEvents = parsed.GetValue(_pusherClientEvents),
         };
     }
 

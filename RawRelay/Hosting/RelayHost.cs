@@ -5,6 +5,7 @@ using RawRelay.Diagnostics;
 using RawRelay.Http;
 using RawRelay.Hub;
 using RawRelay.Metrics;
+using RawRelay.Pusher;
 using RawRelay.Transport;
 using RawRelay.Webhooks;
 using RawRelay.WebSockets;
@@ -127,7 +128,8 @@ internal sealed class RelayHost : IDisposable
     {
         _log.Info($"listening on {HttpEndPoint} path {_options.Path}, control socket {_options.Control}" +
             (_staticFiles is null ? "" : $", static files from {Path.GetFullPath(_options.Static!)}") +
-            (_metrics is null ? "" : $", metrics on http://{_metrics.EndPoint}{MetricsServer.MetricsPath}"));
+            (_metrics is null ? "" : $", metrics on http://{_metrics.EndPoint}{MetricsServer.MetricsPath}") +
+            (_options.PusherApp is null ? "" : $", Pusher app {_options.PusherApp.AppId} at /app/{_options.PusherApp.Key} and /apps/{_options.PusherApp.AppId}/"));
         var policy = new HandshakePolicy(_options.AllowedOrigins, _options.Secret,
             () => DateTimeOffset.UtcNow.ToUnixTimeSeconds(), _options.MaxChannels);
         var httpOptions = new HttpOptions
@@ -140,7 +142,16 @@ internal sealed class RelayHost : IDisposable
         // The TCP listener stays open until every client is closed: meanwhile it answers upgrades and /healthz
         // with 503, so that a load balancer sees the relay go before its connections do.
         using var listening = new CancellationTokenSource();
-        var handler = new HttpConnectionHandler(httpOptions, _context, policy, _staticFiles, stop, listening.Token);
+        PusherServer? pusher = _options.PusherApp is { } app
+            ? new PusherServer(new PusherOptions
+            {
+                App = app,
+                ClientEvents = _options.PusherClientEvents,
+                MaxChannels = _options.MaxChannels,
+                MaxMessage = _options.MaxMessage,
+            }, _relay, _log, () => DateTimeOffset.UtcNow.ToUnixTimeSeconds())
+            : null;
+        var handler = new HttpConnectionHandler(httpOptions, _context, policy, _staticFiles, stop, listening.Token, pusher);
         Task httpLoop = _http.AcceptLoopAsync(handler.HandleAsync, listening.Token);
         Task controlLoop = _control.AcceptLoopAsync(socket => ServeControlAsync(socket, stop), stop);
         Task pings = _options.PingInterval > 0

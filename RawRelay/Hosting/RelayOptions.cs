@@ -46,6 +46,12 @@ internal sealed record RelayOptions
     public IReadOnlyList<string> AllowedOrigins { get; init; } = [];
     public bool TrustProxy { get; init; }
 
+    /// <summary>The Pusher app the relay also speaks for (<c>--pusher-app</c>); null for none.</summary>
+    public Pusher.PusherApp? PusherApp { get; init; }
+
+    /// <summary><c>--pusher-client-events</c>.</summary>
+    public bool PusherClientEvents { get; init; }
+
     /// <summary>
     /// How long a closing connection (slow client, ping timeout, protocol error, CLOSE) may take before its
     /// TCP connection is closed anyway. Not a command-line option: the SPEC fixes it at one second; tests

@@ -25,6 +25,43 @@ internal static class HandshakeValidator
         return Validate(head, policy);
     }
 
+    /// <summary>
+    /// The checks of RFC 6455 and of the origin alone, for an upgrade on a path of another protocol (Pusher's
+    /// <c>/app/&lt;key&gt;</c>), which has no id, channels or token in its query: the accepted decision carries the key.
+    /// </summary>
+    public static HandshakeDecision ValidateUpgrade(RequestHeadResult result, HandshakePolicy policy)
+    {
+        if (result.Head is not { } head)
+            return HandshakeDecision.Refuse(result.Status, result.Reason);
+        if (result.IsMalformed && head.Method == "GET")
+            return HandshakeDecision.Refuse(result.Status, result.Reason);
+        if (ValidateRfc6455(head) is { } refused)
+            return refused;
+        if (head["Sec-WebSocket-Version"]?.Trim() != "13")
+            return HandshakeDecision.Refuse(426, "Sec-WebSocket-Version 13 required");
+        if (policy.AllowedOrigins.Count > 0 && !policy.AllowedOrigins.Contains(head["Origin"] ?? ""))
+            return HandshakeDecision.Refuse(403, "origin not allowed");
+        return new HandshakeDecision(101, "", "", head["Sec-WebSocket-Key"]!, []);
+    }
+
+    /// <summary>The upgrade request's own rules (RFC 6455 §4.1, §4.2.1) but the version; null when they hold.</summary>
+    private static HandshakeDecision? ValidateRfc6455(RequestHead head)
+    {
+        if (head.Method != "GET")
+            return HandshakeDecision.Refuse(405, "method not allowed");
+        if (head.Version != "HTTP/1.1")
+            return HandshakeDecision.Refuse(400, "HTTP/1.1 required");   // RFC 6455 §4.1 item 2
+        if (head.Count("Host") != 1)
+            return HandshakeDecision.Refuse(400, "missing Host");         // RFC 9112 §3.2
+        if (!head.HasToken("Upgrade", "websocket"))
+            return HandshakeDecision.Refuse(400, "missing Upgrade: websocket");
+        if (!head.HasToken("Connection", "Upgrade"))
+            return HandshakeDecision.Refuse(400, "missing Connection: Upgrade");
+        if (head.Count("Sec-WebSocket-Key") != 1 || !AcceptKey.IsValidKey(head["Sec-WebSocket-Key"]))
+            return HandshakeDecision.Refuse(400, "missing or bad Sec-WebSocket-Key");
+        return null;
+    }
+
     public static HandshakeDecision Validate(RequestHead head, HandshakePolicy policy)
     {
         if (head.Method != "GET")

@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using RawRelay.Diagnostics;
+using RawRelay.Hub;
 using RawRelay.Transport;
 using RawRelay.WebSockets;
 
@@ -29,10 +30,12 @@ internal sealed class HttpConnectionHandler
     private readonly StaticFiles? _staticFiles;
     private readonly CancellationToken _stopping;
     private readonly CancellationToken _closed;
+    private readonly IProtocolRoutes? _routes;
 
     public HttpConnectionHandler(HttpOptions options, ConnectionContext context, HandshakePolicy policy,
-        StaticFiles? staticFiles, CancellationToken stopping, CancellationToken closed)
+        StaticFiles? staticFiles, CancellationToken stopping, CancellationToken closed, IProtocolRoutes? routes = null)
     {
+        _routes = routes;
         _options = options;
         _context = context;
         _policy = policy;
@@ -95,6 +98,9 @@ internal sealed class HttpConnectionHandler
                 return null;
             }
 
+            if (_routes is not null && _routes.Owns(head.Path))
+                return await ServeRouteAsync(socket, reader, result, timeout.Token).ConfigureAwait(false);
+
             if (head.Path != _options.Path)
             {
                 await ServeOtherPathAsync(socket, head, result).ConfigureAwait(false);
@@ -114,34 +120,122 @@ internal sealed class HttpConnectionHandler
                 return null;
             }
 
-            IPAddress? forwardedFor = _options.TrustProxy ? ClientAddress.FromForwardedFor(head) : null;
-            var connection = new WebSocketConnection(socket, decision.Id, decision.Channels, (IPEndPoint)socket.RemoteEndPoint!, forwardedFor,
-                _context.Registry.NextSequence(), _context, decision.Protocol is null ? PlainDialect.Instance : V1Dialect.Instance,
-                decision.Since);
-            // The 101 is queued first, its flush held by the connection: a message sent to the id the moment
-            // it is registered queues behind the 101 instead of overtaking it.
-            connection.QueueResponse(HttpResponses.SwitchingProtocols(decision.Key, decision.Protocol));
-            if (!_context.Registry.TryAdd(connection, _options.MaxConnections))
-            {
-                await RefuseHandshakeAsync(socket, 503, "too many connections").ConfigureAwait(false);
-                return null;
-            }
-
-            _context.Stats.ConnectionOpened();
-            _context.Stats.Handshake(101);
-            if (_context.Log.IsEnabled(LogLevel.Info))
-                _context.Log.Info($"open {connection.Id} {connection.RemoteAddress}",
-                    LogField.Of("id", connection.Id), LogField.Of("peer", connection.RemoteAddress));
-            byte[] received = System.Buffers.BuffersExtensions.ToArray(reader.Buffered);   // the pipe is completed below
-            _ = connection.RunAsync(received);
-            if (_stopping.IsCancellationRequested)
-                connection.Shutdown(EndReason.ServerShutdown, CloseCode.GoingAway, "server shutdown");  // registered after shutdown's snapshot
-            return connection;
+            return await AcceptAsync(socket, reader, head, decision, decision.Id,
+                decision.Protocol is null ? PlainDialect.Instance : V1Dialect.Instance, null).ConfigureAwait(false);
         }
         finally
         {
             reader.Complete();
         }
+    }
+
+    /// <summary>Registers the connection of an accepted upgrade and starts it; null (after a 503) when the relay is full.</summary>
+    private async Task<WebSocketConnection?> AcceptAsync(Socket socket, LineReader reader, RequestHead head, HandshakeDecision decision,
+        string id, IDialect dialect, IConnectionSession? session)
+    {
+        IPAddress? forwardedFor = _options.TrustProxy ? ClientAddress.FromForwardedFor(head) : null;
+        var connection = new WebSocketConnection(socket, id, decision.Channels, (IPEndPoint)socket.RemoteEndPoint!, forwardedFor,
+            _context.Registry.NextSequence(), _context, dialect, decision.Since, session);
+        // The 101 is queued first, its flush held by the connection: a message sent to the id the moment
+        // it is registered queues behind the 101 instead of overtaking it.
+        connection.QueueResponse(HttpResponses.SwitchingProtocols(decision.Key, decision.Protocol));
+        if (!_context.Registry.TryAdd(connection, _options.MaxConnections))
+        {
+            await RefuseHandshakeAsync(socket, 503, "too many connections").ConfigureAwait(false);
+            return null;
+        }
+
+        _context.Stats.ConnectionOpened();
+        _context.Stats.Handshake(101);
+        if (_context.Log.IsEnabled(LogLevel.Info))
+            _context.Log.Info($"open {connection.Id} {connection.RemoteAddress}",
+                LogField.Of("id", connection.Id), LogField.Of("peer", connection.RemoteAddress));
+        byte[] received = System.Buffers.BuffersExtensions.ToArray(reader.Buffered);   // the pipe is completed by the caller
+        _ = connection.RunAsync(received);
+        if (_stopping.IsCancellationRequested)
+            connection.Shutdown(EndReason.ServerShutdown, CloseCode.GoingAway, "server shutdown");  // registered after shutdown's snapshot
+        return connection;
+    }
+
+    /// <summary>
+    /// A request for another protocol's path: an upgrade (checked as RFC 6455 says, then the protocol's
+    /// decision) or a plain request, whose body of at most the protocol's bound is read first.
+    /// </summary>
+    private async Task<WebSocketConnection?> ServeRouteAsync(Socket socket, LineReader reader, RequestHeadResult result, CancellationToken ct)
+    {
+        RequestHead head = result.Head!;
+        if (head.HasToken("Upgrade", "websocket"))
+        {
+            if (_stopping.IsCancellationRequested)
+            {
+                await RefuseHandshakeAsync(socket, 503, "shutting down").ConfigureAwait(false);
+                return null;
+            }
+
+            HandshakeDecision decision = HandshakeValidator.ValidateUpgrade(result, _policy);
+            if (!decision.Accepted)
+            {
+                await RefuseHandshakeAsync(socket, decision.Status, decision.Reason).ConfigureAwait(false);
+                return null;
+            }
+
+            if (_routes!.Upgrade(head) is not { } upgrade)
+            {
+                await RefuseHandshakeAsync(socket, 404, "not found").ConfigureAwait(false);
+                return null;
+            }
+
+            return await AcceptAsync(socket, reader, head, decision, upgrade.Id, upgrade.Dialect, upgrade.Session).ConfigureAwait(false);
+        }
+
+        if (result.IsMalformed)
+        {
+            await RefuseAsync(socket, result.Status, result.Reason).ConfigureAwait(false);
+            return null;
+        }
+
+        long length = 0;
+        string? declared = head["Content-Length"];
+        if (head["Transfer-Encoding"] is not null)
+        {
+            await RefuseAsync(socket, 411, "Content-Length required").ConfigureAwait(false);
+            return null;
+        }
+
+        if (declared is not null && (head.Count("Content-Length") != 1
+            || !long.TryParse(declared.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out length)))
+        {
+            await RefuseAsync(socket, 400, "bad Content-Length").ConfigureAwait(false);
+            return null;
+        }
+
+        if (length > _routes!.MaxBodyBytes)
+        {
+            await RefuseAsync(socket, 413, $"body over {_routes.MaxBodyBytes} bytes").ConfigureAwait(false);
+            return null;
+        }
+
+        byte[] body = [];
+        if (length > 0)
+        {
+            ReadOnlySequence<byte>? read;
+            try
+            {
+                read = await reader.ReadExactlyAsync(length, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!_closed.IsCancellationRequested)
+            {
+                await RefuseAsync(socket, 408, "request not complete in time").ConfigureAwait(false);
+                return null;
+            }
+
+            if (read is not { } bytes)
+                return null;                    // the client left before its body was whole
+            body = System.Buffers.BuffersExtensions.ToArray(bytes);
+        }
+
+        await HttpExchange.SendWithinAsync(socket, _routes.Serve(head, body)).ConfigureAwait(false);
+        return null;
     }
 
     private async Task ServeOtherPathAsync(Socket socket, RequestHead head, RequestHeadResult result)

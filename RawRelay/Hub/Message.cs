@@ -27,6 +27,15 @@ internal sealed class Message
     /// <summary>The message's offset on its stream, from 1.</summary>
     public long Offset { get; private set; }
 
+    /// <summary>A connection the message is not for (a Pusher event's <c>socket_id</c>, a client event's sender); null for none.</summary>
+    public IRelayConnection? Except { get; set; }
+
+    /// <summary>
+    /// The dialect whose form the payload already has (a Pusher event arrives as its Pusher envelope), which
+    /// frames it as it is; null for a payload in no dialect's form (a control socket's message).
+    /// </summary>
+    public IDialect? WrittenIn { get; set; }
+
     /// <summary>Called by the stream as it publishes the message, under its lock.</summary>
     public void SetPosition(Stream stream, long offset)
     {
@@ -41,6 +50,8 @@ internal sealed class Message
         Payload = payload;
         Stream = null;
         Offset = 0;
+        Except = null;
+        WrittenIn = null;
         _dialect0 = _dialect1 = null;
         _frame0 = _frame1 = default;
         _more?.Clear();

@@ -53,6 +53,24 @@ internal sealed class Relay
     public int? Subscribe(string id, string channel) =>
         Registry.Subscribe(id, channel, MaxChannels, out int connections) == SubscribeOutcome.Subscribed ? connections : null;
 
+    /// <summary>
+    /// Puts one connection on a channel, as its own (a Pusher <c>subscribe</c>), until <see cref="Leave"/> or its
+    /// close; false when the connection is gone already (it is then not on the channel).
+    /// </summary>
+    public bool Join(IRelayConnection connection, string channel)
+    {
+        Registry.Channels.Join(channel, connection);
+        // Removed while joining: its id stream's leave of all its channels may have run before the join.
+        if (Volatile.Read(ref connection.Slots.State) != HubSlots.Removed)
+            return true;
+        Leave(connection, channel);
+        return false;
+    }
+
+    /// <summary>Takes one connection off a channel (a Pusher <c>unsubscribe</c>); true when it was on it.</summary>
+    public bool Leave(IRelayConnection connection, string channel) =>
+        Registry.Channels.Find(channel) is { } found && Registry.Channels.Leave(found, connection);
+
     /// <summary>Ends an id's subscription; returns how many of its connections left the channel.</summary>
     public int Unsubscribe(string id, string channel) => Registry.Unsubscribe(id, channel);
 

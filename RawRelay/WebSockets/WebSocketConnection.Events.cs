@@ -18,7 +18,7 @@ internal sealed partial class WebSocketConnection
     private EventBus Events => _context.Registry.Events;
 
     /// <summary>Whether the client's message now coming in is kept whole: to echo it, or for an event.</summary>
-    private bool KeepsMessage => _context.Options.Echo || Events.IsWanted;
+    private bool KeepsMessage => _context.Options.Echo || Events.IsWanted || _session is not null;
 
     private void PublishOpen()
     {

@@ -191,7 +191,10 @@ internal sealed partial class WebSocketConnection : IFrameHandler
         ReadOnlySpan<byte> message = KeptMessage.AsSpan(0, KeptLength);
         if (_context.Options.Echo)
             EnqueueOwn(opcode, message);
-        PublishMessage(opcode, message);
+        if (_session is not null)
+            _session.OnMessage(this, opcode, message);     // a Pusher message is the session's, not an event of its own
+        else
+            PublishMessage(opcode, message);
         ReleaseKeptMessage();
     }
 

@@ -52,6 +52,8 @@ internal sealed partial class WebSocketConnection
     /// </summary>
     public DeliveryResult Deliver(Message message)
     {
+        if (ReferenceEquals(message.Except, this))
+            return DeliveryResult.Dropped;     // the Pusher socket_id the event leaves out, a client event's sender
         ReadOnlyMemory<byte> frame = message.FrameFor(_dialect);
         bool schedule;
         lock (this)

@@ -27,7 +27,7 @@ internal sealed partial class WebSocketConnection : IRelayConnection
     private int _disposed;
 
     public WebSocketConnection(Socket socket, string id, string[] ownChannels, IPEndPoint remote, IPAddress? forwardedFor,
-        long sequence, ConnectionContext context, IDialect? dialect = null, ResumePoint[]? since = null)
+        long sequence, ConnectionContext context, IDialect? dialect = null, ResumePoint[]? since = null, IConnectionSession? session = null)
     {
         _socket = socket;
         Id = id;
@@ -38,6 +38,7 @@ internal sealed partial class WebSocketConnection : IRelayConnection
         Sequence = sequence;
         _context = context;
         _dialect = dialect ?? PlainDialect.Instance;
+        _session = session;
         _decoder = new FrameDecoder(context.Options.MaxMessage);
     }
 
@@ -81,7 +82,11 @@ internal sealed partial class WebSocketConnection : IRelayConnection
         PublishOpen();
         ForgetResume();
         using (SendScheduler.Cork())
+        {
+            _session?.OnStarted(this);
             ReleaseWriter();
+        }
+
         return ReceiveLoopAsync(received);
     }
 
@@ -97,6 +102,7 @@ internal sealed partial class WebSocketConnection : IRelayConnection
         _context.Registry.Remove(this);
         DisposeSocket();
         ReleaseQueue();
+        _session?.OnEnded(this);
         PublishClose();
         _context.Live.Closed(this);
         if (!_context.Log.IsEnabled(LogLevel.Info))

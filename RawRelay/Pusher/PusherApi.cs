@@ -1,0 +1,230 @@
+using System.Text;
+using System.Text.Json;
+using RawRelay.Http;
+using RawRelay.Hub;
+
+namespace RawRelay.Pusher;
+
+/// <summary>
+/// Pusher's HTTP API under <c>/apps/&lt;app_id&gt;/</c> (HTTP API reference): <c>POST events</c>,
+/// <c>POST batch_events</c>, <c>GET channels</c>, <c>GET channels/&lt;name&gt;</c>, <c>GET channels/&lt;name&gt;/users</c>,
+/// <c>POST users/&lt;id&gt;/terminate_connections</c>. Every request is signed (<see cref="PusherRequestAuth"/>);
+/// anything else gets 401 and does nothing, a malformed request 400 and does nothing (a batch is checked whole
+/// before any of it is published). Thread-safe.
+/// </summary>
+internal sealed class PusherApi(PusherServer server, Func<long> unixNow)
+{
+    /// <summary>Channels one event may name (Pusher's limit).</summary>
+    public const int MaxChannelsPerEvent = 100;
+
+    /// <summary>Events one batch may hold.</summary>
+    public const int MaxBatch = 100;
+
+    private const string Json = "application/json";
+
+    private sealed record ApiEvent(string Name, string[] Channels, string Data, string? SocketId);
+
+    public byte[] Serve(RequestHead head, ReadOnlySpan<byte> body)
+    {
+        string prefix = "/apps/" + server.Options.App.AppId + "/";
+        if (!head.Path.StartsWith(prefix, StringComparison.Ordinal))
+            return Text(404, "unknown app");
+        string? refusal = PusherRequestAuth.Refusal(server.Options.App, head.Method, head.Path, PusherRequestAuth.ParseQuery(head.Query), body, unixNow());
+        if (refusal is not null)
+            return Text(401, refusal);
+        Dictionary<string, string> query = PusherRequestAuth.ParseQuery(head.Query)!;
+        string[] parts = head.Path[prefix.Length..].Split('/');
+        try
+        {
+            return (head.Method, parts) switch
+            {
+                ("POST", ["events"]) => Events(body),
+                ("POST", ["batch_events"]) => BatchEvents(body),
+                ("GET", ["channels"]) => Channels(query),
+                ("GET", ["channels", string name]) => Channel(Decode(name), query),
+                ("GET", ["channels", string name, "users"]) => Users(Decode(name)),
+                ("POST", ["users", string user, "terminate_connections"]) => Terminate(Decode(user)),
+                (_, ["events"] or ["batch_events"] or ["channels"] or ["channels", _] or ["channels", _, "users"] or ["users", _, "terminate_connections"])
+                    => Text(405, "method not allowed"),
+                _ => Text(404, "not found"),
+            };
+        }
+        catch (JsonException)
+        {
+            return Text(400, "the body is not valid JSON");
+        }
+    }
+
+    private byte[] Events(ReadOnlySpan<byte> body)
+    {
+        using JsonDocument document = JsonDocument.Parse(body.ToArray());
+        if (ReadEvent(document.RootElement, out string error) is not { } apiEvent)
+            return Text(400, error);
+        Publish(apiEvent);
+        return Ok("{}");
+    }
+
+    private byte[] BatchEvents(ReadOnlySpan<byte> body)
+    {
+        using JsonDocument document = JsonDocument.Parse(body.ToArray());
+        if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("batch", out JsonElement batch)
+            || batch.ValueKind != JsonValueKind.Array)
+            return Text(400, "a batch is {\"batch\":[...]}");
+        if (batch.GetArrayLength() > MaxBatch)
+            return Text(400, $"a batch holds at most {MaxBatch} events");
+        var events = new List<ApiEvent>();
+        foreach (JsonElement item in batch.EnumerateArray())
+        {
+            if (ReadEvent(item, out string error) is not { } apiEvent)
+                return Text(400, $"event {events.Count}: {error}");
+            events.Add(apiEvent);
+        }
+
+        foreach (ApiEvent apiEvent in events)
+            Publish(apiEvent);
+        return Ok("{\"batch\":[" + string.Join(',', events.Select(_ => "{}")) + "]}");
+    }
+
+    private void Publish(ApiEvent apiEvent)
+    {
+        var except = apiEvent.SocketId is { } socket ? server.FindSocket(socket) : null;
+        foreach (string channel in apiEvent.Channels)
+            server.PublishEvent(channel, PusherJson.Event(apiEvent.Name, channel, apiEvent.Data), except);
+    }
+
+    /// <summary>One event: <c>name</c>, <c>data</c> (a string; other JSON is passed on as its text), <c>channels</c> or <c>channel</c>, <c>socket_id</c>.</summary>
+    private ApiEvent? ReadEvent(JsonElement item, out string error)
+    {
+        error = "";
+        if (item.ValueKind != JsonValueKind.Object)
+        {
+            error = "an event is a JSON object";
+            return null;
+        }
+
+        if (!item.TryGetProperty("name", out JsonElement name) || name.ValueKind != JsonValueKind.String || name.GetString() is not { Length: > 0 and <= 200 } eventName)
+        {
+            error = "name is 1 to 200 characters";
+            return null;
+        }
+
+        string data = !item.TryGetProperty("data", out JsonElement value) ? ""
+            : value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText();
+        if (Encoding.UTF8.GetByteCount(data) > server.Options.MaxMessage)
+        {
+            error = $"data over {server.Options.MaxMessage} bytes";
+            return null;
+        }
+
+        var channels = new List<string>();
+        if (item.TryGetProperty("channels", out JsonElement many) && many.ValueKind == JsonValueKind.Array)
+        {
+            foreach (JsonElement channel in many.EnumerateArray())
+                channels.Add(channel.ValueKind == JsonValueKind.String ? channel.GetString()! : "");
+        }
+        else if (item.TryGetProperty("channel", out JsonElement one) && one.ValueKind == JsonValueKind.String)
+        {
+            channels.Add(one.GetString()!);
+        }
+
+        if (channels.Count is 0 or > MaxChannelsPerEvent)
+        {
+            error = $"an event names 1 to {MaxChannelsPerEvent} channels";
+            return null;
+        }
+
+        if (channels.Find(c => !ChannelNames.IsValid(c)) is { } bad)
+        {
+            error = $"invalid channel name '{bad}'";
+            return null;
+        }
+
+        string? socketId = item.TryGetProperty("socket_id", out JsonElement socket) && socket.ValueKind == JsonValueKind.String ? socket.GetString() : null;
+        return new ApiEvent(eventName, [.. channels.Distinct(StringComparer.Ordinal)], data, socketId);
+    }
+
+    private byte[] Channels(Dictionary<string, string> query)
+    {
+        string prefix = query.GetValueOrDefault("filter_by_prefix") ?? "";
+        bool userCount = Info(query).Contains("user_count");
+        if (userCount && !prefix.StartsWith("presence-", StringComparison.Ordinal))
+            return Text(400, "info=user_count needs filter_by_prefix=presence-");
+        byte[] json = PusherJson.Write(w =>
+        {
+            w.WriteStartObject("channels");
+            foreach (Channel channel in server.Relay.Registry.Channels.InByteOrder())
+            {
+                if (channel.Count == 0 || !channel.Name.StartsWith(prefix, StringComparison.Ordinal)
+                    || channel.Name.StartsWith(PusherServer.UserChannelPrefix, StringComparison.Ordinal))
+                    continue;
+                w.WriteStartObject(channel.Name);
+                if (userCount)
+                    w.WriteNumber("user_count", server.Presence.UserCount(channel.Name));
+                w.WriteEndObject();
+            }
+
+            w.WriteEndObject();
+        });
+        return Complete(200, json);
+    }
+
+    private byte[] Channel(string? name, Dictionary<string, string> query)
+    {
+        if (name is null || !ChannelNames.IsValid(name))
+            return Text(400, "invalid channel name");
+        HashSet<string> info = Info(query);
+        bool presence = name.StartsWith("presence-", StringComparison.Ordinal);
+        if (info.Contains("user_count") && !presence)
+            return Text(400, "user_count is for presence channels");
+        int connections = server.Relay.Registry.Channels.Find(name)?.Count ?? 0;
+        byte[] json = PusherJson.Write(w =>
+        {
+            w.WriteBoolean("occupied", connections > 0);
+            if (info.Contains("user_count"))
+                w.WriteNumber("user_count", server.Presence.UserCount(name));
+            if (info.Contains("subscription_count"))
+                w.WriteNumber("subscription_count", connections);
+        });
+        return Complete(200, json);
+    }
+
+    private byte[] Users(string? name)
+    {
+        if (name is null || !name.StartsWith("presence-", StringComparison.Ordinal) || !ChannelNames.IsValid(name))
+            return Text(400, "users are listed for presence channels");
+        byte[] json = PusherJson.Write(w =>
+        {
+            w.WriteStartArray("users");
+            foreach (string id in server.Presence.UserIds(name))
+            {
+                w.WriteStartObject();
+                w.WriteString("id", id);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+        });
+        return Complete(200, json);
+    }
+
+    private byte[] Terminate(string? userId)
+    {
+        if (userId is null)
+            return Text(400, "invalid user id");
+        foreach (PusherSession session in server.SessionsOf(userId))
+            session.Refuse(4009, "connection terminated by the app");
+        return Ok("{}");
+    }
+
+    private static HashSet<string> Info(Dictionary<string, string> query) =>
+        [.. (query.GetValueOrDefault("info") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+
+    private static string? Decode(string segment) => QueryString.PercentDecode(segment);
+
+    private static byte[] Ok(string json) => Complete(200, Encoding.UTF8.GetBytes(json));
+
+    private static byte[] Complete(int status, byte[] json) => HttpResponses.Complete(status, Json, json);
+
+    private static byte[] Text(int status, string message) =>
+        HttpResponses.Complete(status, "text/plain; charset=utf-8", Encoding.UTF8.GetBytes(message + "\n"));
+}
