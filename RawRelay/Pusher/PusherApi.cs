@@ -133,7 +133,7 @@ internal sealed class PusherApi(PusherServer server, Func<long> unixNow)
             return null;
         }
 
-        if (channels.Find(c => !ChannelNames.IsValid(c)) is { } bad)
+        if (channels.Find(c => !PusherServer.IsChannelName(c)) is { } bad)
         {
             error = $"invalid channel name '{bad}'";
             return null;

@@ -47,6 +47,10 @@ internal sealed class PusherServer : IProtocolRoutes
 
     public static string UserChannel(string userId) => UserChannelPrefix + userId;
 
+    /// <summary>A channel an event may go to: a name of the channel alphabet, or a signed-in user's <c>#server-to-user-&lt;id&gt;</c>.</summary>
+    public static bool IsChannelName(string name) =>
+        ChannelNames.IsValid(name.StartsWith(UserChannelPrefix, StringComparison.Ordinal) ? name.AsSpan(UserChannelPrefix.Length) : name);
+
     public bool Owns(string path) => path.StartsWith("/app/", StringComparison.Ordinal) || path.StartsWith("/apps/", StringComparison.Ordinal);
 
     public byte[] Serve(RequestHead head, ReadOnlySpan<byte> body) => _api.Serve(head, body);
