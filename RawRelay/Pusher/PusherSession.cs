@@ -115,6 +115,16 @@ internal sealed class PusherSession : IConnectionSession
     private void Subscribe(PusherClientMessage message)
     {
         string? channel = message.Channel;
+        if (channel is not null && channel.StartsWith(PusherServer.UserChannelPrefix, StringComparison.Ordinal))
+        {
+            // pusher-js subscribes to the user's channel after its signin_success; the relay put it there already.
+            if (_userId is not null && channel == PusherServer.UserChannel(_userId) && _channels.Contains(channel))
+                Send(PusherJson.SubscriptionSucceeded(channel));
+            else
+                Send(PusherJson.SubscriptionError(channel, 403, "a user's channel is for that user, once signed in"));
+            return;
+        }
+
         if (channel is null || !ChannelNames.IsValid(channel))
         {
             Send(PusherJson.SubscriptionError(channel ?? "", 400, "invalid channel name"));
