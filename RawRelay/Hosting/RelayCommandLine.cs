@@ -46,6 +46,7 @@ internal sealed class RelayCommandLine
     private readonly Option<string[]> _allowedOrigin = new("--allowed-origin") { Description = "an Origin that may connect; repeatable (default: any)", Arity = ArgumentArity.ZeroOrMore };
     private readonly Option<bool> _trustProxy = new("--trust-proxy") { Description = "take the client address from X-Forwarded-For" };
     private readonly Option<string?> _pusherApp = new("--pusher-app") { Description = "also speak the Pusher Channels protocol for this app: <app_id>:<key>:<secret> (default: off)" };
+    private readonly Option<string?> _pusherWebhook = new("--pusher-webhook") { Description = "POST Pusher-format webhooks (channel_occupied, channel_vacated, member_added, member_removed, client_event) to this http(s) URL, signed with the app's secret" };
     private readonly Option<bool> _pusherClientEvents = new("--pusher-client-events") { Description = "let Pusher clients send client- events on private and presence channels" };
 
     public RelayCommandLine()
@@ -54,7 +55,7 @@ internal sealed class RelayCommandLine
         {
             _port, _bind, _path, _control, _controlMode, _static, _maxMessage, _sendQueue, _sendQueueTotal, _sendTimeout, _pingInterval, _subscriptionTtl, _maxChannels, _history, _historyTtl, _historyMemory,
             _offlineDelay, _clientRate, _webhook, _webhookSecret, _webhookQueue, _webhookMemory, _handshakeTimeout, _maxConnections, _logLevel, _logFormat, _metrics, _echo, _secret, _allowedOrigin, _trustProxy,
-            _pusherApp, _pusherClientEvents,
+            _pusherApp, _pusherClientEvents, _pusherWebhook,
         };
         Root.Subcommands.Add(new BenchCommandLine().Command);
         // A root with subcommands needs an action of its own, or a bare `rawrelay` is "command required".
@@ -156,6 +157,14 @@ internal sealed class RelayCommandLine
             return Fail("--pusher-app must be <app_id>:<key>:<secret> (letters, digits, '-', '_', '.')", out error);
         if (parsed.GetValue(_pusherClientEvents) && pusherApp is null)
             return Fail("--pusher-client-events needs --pusher-app", out error);
+        Uri? pusherWebhook = null;
+        if (parsed.GetValue(_pusherWebhook) is { } pusherUrl)
+        {
+            if (pusherApp is null)
+                return Fail("--pusher-webhook needs --pusher-app (its secret signs the webhooks)", out error);
+            if (!Uri.TryCreate(pusherUrl, UriKind.Absolute, out pusherWebhook) || pusherWebhook.Scheme is not ("http" or "https"))
+                return Fail($"--pusher-webhook: '{pusherUrl}' is not an http:// or https:// URL", out error);
+        }
 
         return new RelayOptions
         {
@@ -189,6 +198,9 @@ internal sealed class RelayCommandLine
             TrustProxy = parsed.GetValue(_trustProxy),
             PusherApp = pusherApp,
             PusherClientEvents = parsed.GetValue(_pusherClientEvents),
+            PusherWebhook = pusherWebhook,
+            WebhookQueue = parsed.GetValue(_webhookQueue),
+            WebhookMemory = parsed.GetValue(_webhookMemory),
         };
     }
 

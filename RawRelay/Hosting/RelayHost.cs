@@ -28,6 +28,7 @@ internal sealed class RelayHost : IDisposable
     private readonly MemoryBudget _controlBudget;
     private readonly StaticFiles? _staticFiles;
     private readonly WebhookSender? _webhook;
+    private readonly PusherWebhooks? _pusherWebhooks;
     private readonly ControlStats _controlStats = new();
     private readonly MetricsServer? _metrics;
     private readonly CancellationTokenSource _abandonWebhook = new();
@@ -62,6 +63,13 @@ internal sealed class RelayHost : IDisposable
             registry.Events.Add(_webhook.Queue);
         }
 
+        if (options.PusherApp is { } app && options.PusherWebhook is { } pusherUrl)
+        {
+            _pusherWebhooks = new PusherWebhooks(app,
+                new WebhookOptions { Url = pusherUrl, Secret = app.Secret, QueueEvents = options.WebhookQueue, QueueBytes = options.WebhookMemory }, log);
+            registry.Events.Add(_pusherWebhooks);
+        }
+
         if (options.Metrics is { } metrics)
         {
             try
@@ -71,6 +79,7 @@ internal sealed class RelayHost : IDisposable
             catch
             {
                 _webhook?.Dispose();
+        _pusherWebhooks?.Sender.Dispose();
                 throw;
             }
         }
@@ -149,7 +158,7 @@ internal sealed class RelayHost : IDisposable
                 ClientEvents = _options.PusherClientEvents,
                 MaxChannels = _options.MaxChannels,
                 MaxMessage = _options.MaxMessage,
-            }, _relay, _log, () => DateTimeOffset.UtcNow.ToUnixTimeSeconds())
+            }, _relay, _log, () => DateTimeOffset.UtcNow.ToUnixTimeSeconds(), _pusherWebhooks)
             : null;
         var handler = new HttpConnectionHandler(httpOptions, _context, policy, _staticFiles, stop, listening.Token, pusher);
         Task httpLoop = _http.AcceptLoopAsync(handler.HandleAsync, listening.Token);
@@ -167,7 +176,8 @@ internal sealed class RelayHost : IDisposable
         }, stop);
         Task presence = EveryAsync(TimeSpan.FromMilliseconds(100), _context.Registry.Presence.Tick, stop);
         using var trimmer = new MemoryTrimmer(_context.Live, _context.Stats, _log, TimeSpan.FromMilliseconds(500));
-        Task webhook = RunWebhookAsync();
+        Task webhook = RunWebhookAsync(_webhook);
+        Task pusherWebhook = RunWebhookAsync(_pusherWebhooks?.Sender);
         Task metrics = _metrics?.RunAsync(listening.Token) ?? Task.CompletedTask;
 
         await Task.WhenAll(controlLoop, pings, backlogs, expiry, presence).ConfigureAwait(false);
@@ -180,20 +190,20 @@ internal sealed class RelayHost : IDisposable
         await httpLoop.ConfigureAwait(false);
         _http.Dispose();
         await metrics.ConfigureAwait(false);
-        await DrainWebhookAsync(webhook).ConfigureAwait(false);
+        await Task.WhenAll(DrainWebhookAsync(_webhook, webhook), DrainWebhookAsync(_pusherWebhooks?.Sender, pusherWebhook)).ConfigureAwait(false);
         Dispose();
         _log.Info("stopped");
         _log.Flush();
     }
 
     /// <summary>Delivers events to the webhook until the relay stops; a bug of ours is logged, never lost silently.</summary>
-    private async Task RunWebhookAsync()
+    private async Task RunWebhookAsync(WebhookSender? sender)
     {
-        if (_webhook is null)
+        if (sender is null)
             return;
         try
         {
-            await _webhook.RunAsync(_abandonWebhook.Token).ConfigureAwait(false);
+            await sender.RunAsync(_abandonWebhook.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_abandonWebhook.IsCancellationRequested)
         {
@@ -206,14 +216,14 @@ internal sealed class RelayHost : IDisposable
     }
 
     /// <summary>After the connections closed (their CLOSE events queued): what is queued gets a last chance to go.</summary>
-    private async Task DrainWebhookAsync(Task webhook)
+    private async Task DrainWebhookAsync(WebhookSender? sender, Task webhook)
     {
-        if (_webhook is null)
+        if (sender is null)
             return;
-        _webhook.Queue.Complete();
-        if (await Task.WhenAny(webhook, Task.Delay(_webhook.Options.DrainTimeout)).ConfigureAwait(false) != webhook)
+        sender.Queue.Complete();
+        if (await Task.WhenAny(webhook, Task.Delay(sender.Options.DrainTimeout)).ConfigureAwait(false) != webhook)
         {
-            int left = _webhook.Queue.Count;
+            int left = sender.Queue.Count;
             await _abandonWebhook.CancelAsync().ConfigureAwait(false);
             await webhook.ConfigureAwait(false);
             _log.Warn($"webhook: {left} event(s) and the batch in flight not delivered before the relay stopped");
@@ -281,6 +291,7 @@ internal sealed class RelayHost : IDisposable
     public void Dispose()
     {
         _webhook?.Dispose();
+        _pusherWebhooks?.Sender.Dispose();
         _metrics?.Dispose();
         _http.Dispose();
         _control.Dispose();

@@ -52,6 +52,14 @@ internal sealed record RelayOptions
     /// <summary><c>--pusher-client-events</c>.</summary>
     public bool PusherClientEvents { get; init; }
 
+    /// <summary>Where Pusher-format webhooks go (<c>--pusher-webhook</c>); null for nowhere.</summary>
+    public Uri? PusherWebhook { get; init; }
+
+    /// <summary><c>--webhook-queue</c> and <c>--webhook-memory</c>, also for <c>--pusher-webhook</c>'s queue.</summary>
+    public int WebhookQueue { get; init; } = 10_000;
+
+    public long WebhookMemory { get; init; } = 64L * 1024 * 1024;
+
     /// <summary>
     /// How long a closing connection (slow client, ping timeout, protocol error, CLOSE) may take before its
     /// TCP connection is closed anyway. Not a command-line option: the SPEC fixes it at one second; tests

@@ -9,6 +9,15 @@ internal enum RelayEventKind : byte
     Offline,
     Occupied,
     Vacated,
+
+    /// <summary>A Pusher presence channel's user joined (Pusher's webhooks only: never on the event bus).</summary>
+    MemberAdded,
+
+    /// <summary>A Pusher presence channel's user left (Pusher's webhooks only).</summary>
+    MemberRemoved,
+
+    /// <summary>A Pusher client event (Pusher's webhooks only).</summary>
+    ClientEvent,
 }
 
 /// <summary>
@@ -46,4 +55,7 @@ internal sealed class RelayEvent
 
     /// <summary>The channel (occupied, vacated).</summary>
     public string Channel { get; init; } = "";
+
+    /// <summary>A Pusher client event's name (client_event).</summary>
+    public string Name { get; init; } = "";
 }

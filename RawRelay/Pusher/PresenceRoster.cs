@@ -7,7 +7,7 @@ namespace RawRelay.Pusher;
 /// <c>member_removed</c> go to the channel's other sessions under the roster's lock, so they arrive in the
 /// order of the changes. At most <see cref="MaxMembers"/> users per channel (Pusher's limit). Thread-safe: one lock.
 /// </summary>
-internal sealed class PresenceRoster
+internal sealed class PresenceRoster(PusherWebhooks? webhooks = null)
 {
     /// <summary>Users one presence channel may have.</summary>
     public const int MaxMembers = 100;
@@ -47,6 +47,7 @@ internal sealed class PresenceRoster
             if (!known)
             {
                 on.Order.Add(userId);
+                webhooks?.MemberAdded(channel, userId);
                 byte[] added = PusherJson.MemberAdded(channel, userId, infoJson);
                 foreach (PusherSession other in on.Sessions)
                 {
@@ -78,6 +79,7 @@ internal sealed class PresenceRoster
                 {
                     on.Users.Remove(userId);
                     on.Order.Remove(userId);
+                    webhooks?.MemberRemoved(channel, userId);
                     byte[] removed = PusherJson.MemberRemoved(channel, userId);
                     foreach (PusherSession other in on.Sessions)
                         other.Send(removed);

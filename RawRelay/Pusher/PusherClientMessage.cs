@@ -9,6 +9,9 @@ namespace RawRelay.Pusher;
 /// </summary>
 internal sealed record PusherClientMessage(string Event, string? Channel, string? Auth, string? ChannelData, string? UserData, string DataJson)
 {
+    /// <summary>The data as Pusher's webhooks give it: a string's value, or the JSON text of anything else.</summary>
+    public string DataString { get; init; } = DataJson;
+
     /// <summary>
     /// Reads a client message: a JSON object with a string <c>event</c>; <c>data</c> an object or a string holding
     /// one (pusher-js sends objects; other clients send them encoded). Null with the reason when it is not one.
@@ -49,7 +52,10 @@ internal sealed record PusherClientMessage(string Event, string? Channel, string
                     userData = StringOf(fields, "user_data");
                 }
 
-                return new PusherClientMessage(name.GetString()!, channel, auth, channelData, userData, dataJson);
+                return new PusherClientMessage(name.GetString()!, channel, auth, channelData, userData, dataJson)
+                {
+                    DataString = data.ValueKind == JsonValueKind.String ? data.GetString()! : dataJson,
+                };
             }
             finally
             {

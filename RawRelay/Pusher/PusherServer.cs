@@ -26,11 +26,13 @@ internal sealed class PusherServer : IProtocolRoutes
     private readonly PusherApi _api;
     private long _nextSocket;
 
-    public PusherServer(PusherOptions options, Relay relay, RelayLog log, Func<long> unixNow)
+    public PusherServer(PusherOptions options, Relay relay, RelayLog log, Func<long> unixNow, PusherWebhooks? webhooks = null)
     {
         Options = options;
         Relay = relay;
         Log = log;
+        Webhooks = webhooks;
+        Presence = new PresenceRoster(webhooks);
         _api = new PusherApi(this, unixNow);
     }
 
@@ -40,7 +42,10 @@ internal sealed class PusherServer : IProtocolRoutes
 
     public RelayLog Log { get; }
 
-    public PresenceRoster Presence { get; } = new();
+    public PresenceRoster Presence { get; }
+
+    /// <summary>Pusher-format webhooks (<c>--pusher-webhook</c>); null without.</summary>
+    public PusherWebhooks? Webhooks { get; }
 
     /// <summary>A body of the HTTP API: a batch of events of up to <c>--max-message</c> each, and 1 MiB at least.</summary>
     public int MaxBodyBytes => (int)Math.Min(int.MaxValue / 2, Math.Max(1024 * 1024, Options.MaxMessage * 2));

@@ -216,6 +216,7 @@ internal sealed class PusherSession : IConnectionSession
         string? userId = _presenceUser.GetValueOrDefault(channel);
         byte[] envelope = PusherJson.EventRaw(message.Event, channel, message.DataJson, userId);
         _server.PublishEvent(channel, envelope, _connection);
+        _server.Webhooks?.ClientEvent(channel, message.Event, message.DataString, SocketId, userId);
     }
 
     private void SignIn(PusherClientMessage message)

@@ -20,17 +20,17 @@ internal sealed class WebhookSender : IDisposable
     private readonly WebhookOptions _options;
     private readonly RelayLog _log;
     private readonly HttpClient _http;
-    private readonly byte[] _key;
+    private readonly IWebhookFormat _format;
     private long _delivered;
     private long _givenUp;
     private long _retries;
     private long _droppedReported;
 
-    public WebhookSender(WebhookOptions options, RelayLog log)
+    public WebhookSender(WebhookOptions options, RelayLog log, IWebhookFormat? format = null)
     {
         _options = options;
         _log = log;
-        _key = Encoding.UTF8.GetBytes(options.Secret);
+        _format = format ?? new RawRelayWebhookFormat(options.Secret);
         Queue = new WebhookQueue(options.QueueEvents, options.QueueBytes);
         _http = new HttpClient(new SocketsHttpHandler
         {
@@ -61,20 +61,20 @@ internal sealed class WebhookSender : IDisposable
     /// <summary>Delivers batches until the queue is completed and empty, or <paramref name="abandon"/> fires.</summary>
     public async Task RunAsync(CancellationToken abandon)
     {
-        _log.Info($"webhook: posting events to {_options.Url}");
+        _log.Info($"{_format.Label}: posting events to {_options.Url}");
         while (true)
         {
             List<RelayEvent> batch = await Queue.TakeAsync(_options.BatchEvents, _options.BatchBytes, abandon).ConfigureAwait(false);
             if (batch.Count == 0)
                 return;
-            await DeliverAsync(WebhookBody.Write(batch), batch.Count, abandon).ConfigureAwait(false);
+            await DeliverAsync(_format.Body(batch), batch.Count, abandon).ConfigureAwait(false);
             ReportDrops();
         }
     }
 
     private async Task DeliverAsync(byte[] body, int events, CancellationToken abandon)
     {
-        string signature = WebhookSignature.Sign(_key, body);
+        KeyValuePair<string, string>[] signature = [.. _format.Signature(body)];
         for (int failures = 0; ;)
         {
             (bool delivered, bool retry, string what) = await PostAsync(body, signature, abandon).ConfigureAwait(false);
@@ -82,32 +82,33 @@ internal sealed class WebhookSender : IDisposable
             {
                 Interlocked.Add(ref _delivered, events);
                 if (failures > 0)
-                    _log.Info($"webhook: delivered again after {failures} failed attempt(s)");
+                    _log.Info($"{_format.Label}: delivered again after {failures} failed attempt(s)");
                 return;
             }
 
             if (!retry)
             {
                 Interlocked.Add(ref _givenUp, events);
-                _log.Warn($"webhook: {what}, a batch of {events} event(s) given up (only timeouts, 408, 429 and 5xx are retried)");
+                _log.Warn($"{_format.Label}: {what}, a batch of {events} event(s) given up (only timeouts, 408, 429 and 5xx are retried)");
                 return;
             }
 
             failures++;
             ReportDrops();
             TimeSpan wait = RetryDelays.After(failures, _options.FirstRetry, _options.MaxRetry, Random.Shared.NextDouble());
-            _log.Warn($"webhook: {what}; retry {failures} of a batch of {events} event(s) in {wait.TotalSeconds:0.0} s");
+            _log.Warn($"{_format.Label}: {what}; retry {failures} of a batch of {events} event(s) in {wait.TotalSeconds:0.0} s");
             await Task.Delay(wait, abandon).ConfigureAwait(false);
             Interlocked.Increment(ref _retries);
         }
     }
 
     /// <summary>One attempt: delivered, or failed and whether to retry, with what happened.</summary>
-    private async Task<(bool Delivered, bool Retry, string What)> PostAsync(byte[] body, string signature, CancellationToken abandon)
+    private async Task<(bool Delivered, bool Retry, string What)> PostAsync(byte[] body, KeyValuePair<string, string>[] signature, CancellationToken abandon)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, _options.Url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = Json;
-        request.Headers.TryAddWithoutValidation(WebhookSignature.Header, signature);
+        foreach ((string name, string value) in signature)
+            request.Headers.TryAddWithoutValidation(name, value);
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(abandon);
         attempt.CancelAfter(_options.Timeout);
         try
@@ -135,7 +136,7 @@ internal sealed class WebhookSender : IDisposable
         long dropped = Queue.Dropped;
         if (dropped == _droppedReported)
             return;
-        _log.Warn($"webhook: queue full ({_options.QueueEvents} events or {_options.QueueBytes} bytes), {dropped - _droppedReported} event(s) dropped");
+        _log.Warn($"{_format.Label}: queue full ({_options.QueueEvents} events or {_options.QueueBytes} bytes), {dropped - _droppedReported} event(s) dropped");
         _droppedReported = dropped;
     }
 
