@@ -24,6 +24,7 @@ internal sealed class BenchClient : IServerFrameSink, IDisposable
     private ServerFrameReader _reader;
     private long _readTimestamp;
     private int _messagesInRead;
+    private int _skip;                      // a Pusher client's connection_established and subscription_succeeded
 
     public BenchClient(ClientPool pool, int index)
     {
@@ -44,8 +45,9 @@ internal sealed class BenchClient : IServerFrameSink, IDisposable
             _socket.SetRawSocketOption((int)SocketOptionLevel.IP, IpBindAddressNoPort, BitConverter.GetBytes(1));
             _socket.Bind(new IPEndPoint(source, 0));
             await _socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), ct).ConfigureAwait(false);
+            string target = how.PusherChannel is null ? $"/websocket?id=c{Index}{how.QueryAfterId(Index)}" : $"/app/{PusherScenario.App.Key}?protocol=7";
             byte[] request = Encoding.ASCII.GetBytes(
-                $"GET /websocket?id=c{Index}{how.QueryAfterId(Index)} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n" +
+                $"GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n" +
                 $"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n" +
                 (how.OfferV1 ? $"Sec-WebSocket-Protocol: {ClientRequest.V1Protocol}\r\n" : "") + "\r\n");
             await _socket.SendAsync(request, SocketFlags.None, ct).ConfigureAwait(false);
@@ -70,6 +72,12 @@ internal sealed class BenchClient : IServerFrameSink, IDisposable
             if (how.OfferV1 && !SelectsV1(text))
                 return "101 does not select " + ClientRequest.V1Protocol;
             IsOpen = true;
+            if (how.PusherChannel is { } channel)
+            {
+                _skip = 2;
+                await _socket.SendAsync(PusherScenario.SubscribeFrame(channel), SocketFlags.None, ct).ConfigureAwait(false);
+            }
+
             _socket.Blocking = false;
             if (filled > end + 4)
             {
@@ -146,6 +154,12 @@ internal sealed class BenchClient : IServerFrameSink, IDisposable
 
     void IServerFrameSink.OnMessage(ReadOnlySpan<byte> prefix)
     {
+        if (_skip > 0)
+        {
+            _skip--;
+            return;
+        }
+
         _messagesInRead++;
         _pool.OnMessage(Index, prefix, _readTimestamp);
     }

@@ -15,7 +15,7 @@ internal sealed class BenchCommandLine
     private readonly Option<int> _clients = new("--clients") { Description = "WebSocket clients per scenario (bounded by the open-file limit)", DefaultValueFactory = _ => 10_000 };
     private readonly Option<int> _sources = new("--sources") { Description = "client source addresses 127.0.0.2 and up", DefaultValueFactory = _ => 8 };
     private readonly Option<int> _inFlight = new("--in-flight") { Description = "handshakes in flight at once", DefaultValueFactory = _ => 256 };
-    private readonly Option<string> _scenarios = new("--scenarios") { Description = "comma-separated: connect, broadcast, send, latency, channels, storm", DefaultValueFactory = _ => "connect,broadcast,send,latency,channels,storm" };
+    private readonly Option<string> _scenarios = new("--scenarios") { Description = "comma-separated: connect, broadcast, send, latency, channels, storm, pusher (not in all)", DefaultValueFactory = _ => "connect,broadcast,send,latency,channels,storm" };
     private readonly Option<int> _messages = new("--messages") { Description = "pipelined BROADCAST MESSAGE commands", DefaultValueFactory = _ => 100 };
     private readonly Option<int> _sendCommands = new("--send-commands") { Description = "pipelined SEND MESSAGE commands", DefaultValueFactory = _ => 100_000 };
     private readonly Option<int> _payloadBytes = new("--payload-bytes") { Description = "bytes per message (at least 20)", DefaultValueFactory = _ => 64 };
@@ -64,7 +64,7 @@ internal sealed class BenchCommandLine
         else if (parsed.GetValue(_payloadBytes) is < LatencyStamp.Length or > 100_000)
             error = $"--payload-bytes must be {LatencyStamp.Length}-100000";
         else if (ParseScenarios(parsed.GetValue(_scenarios)!) is not { } scenarios)
-            error = "--scenarios: a comma-separated list of connect, broadcast, send, latency, channels, storm";
+            error = "--scenarios: a comma-separated list of connect, broadcast, send, latency, channels, storm, pusher";
         else
         {
             return new BenchOptions
@@ -107,6 +107,7 @@ internal sealed class BenchCommandLine
                 "latency" => BenchScenarios.Latency,
                 "channels" or "chanfanout" or "publish" => BenchScenarios.Channels,
                 "storm" or "resume" => BenchScenarios.Storm,
+                "pusher" => BenchScenarios.Pusher,
                 "all" => BenchScenarios.All,
                 _ => null,
             };

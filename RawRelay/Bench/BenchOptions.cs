@@ -12,6 +12,9 @@ internal enum BenchScenarios
     Channels = 16,
     Storm = 32,
     All = Connect | Fanout | Send | Latency | Channels | Storm,
+
+    /// <summary>Not in All: the relay the bench starts then also speaks Pusher (<c>--pusher-app</c>).</summary>
+    Pusher = 64,
 }
 
 /// <summary>

@@ -39,6 +39,8 @@ internal static class BenchRunner
             await ChannelsScenario.RunAsync(context).ConfigureAwait(false);
         if (options.Scenarios.HasFlag(BenchScenarios.Storm))
             await StormScenario.RunAsync(context).ConfigureAwait(false);
+        if (options.Scenarios.HasFlag(BenchScenarios.Pusher))
+            await PusherScenario.RunAsync(context).ConfigureAwait(false);
         if (fresh is { } freshBytes)
             report.Add("relay RSS when fresh", freshBytes / 1e6, "MB", "rss_fresh_mb");
         if (relay.PeakResidentBytes() is { } peak)
@@ -56,5 +58,7 @@ internal static class BenchRunner
 
     /// <summary>What the bench adds to a relay it starts: history for the storm, then the caller's arguments.</summary>
     public static string[] RelayArguments(BenchOptions options) =>
-        ["--history", options.StormMessages.ToString(System.Globalization.CultureInfo.InvariantCulture), .. options.RelayArguments];
+        ["--history", options.StormMessages.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            .. options.Scenarios.HasFlag(BenchScenarios.Pusher) ? (string[])["--pusher-app", PusherScenario.AppOption] : [],
+            .. options.RelayArguments];
 }

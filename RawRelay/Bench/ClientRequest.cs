@@ -7,6 +7,15 @@ namespace RawRelay.Bench;
 /// </summary>
 internal sealed record ClientRequest(Func<int, string> QueryAfterId, bool OfferV1)
 {
+    /// <summary>
+    /// For a Pusher client: the channel it subscribes to after its 101 (it upgrades at <c>/app/&lt;key&gt;</c>
+    /// and skips <c>connection_established</c> and <c>subscription_succeeded</c>); null for a native client.
+    /// </summary>
+    public string? PusherChannel { get; init; }
+
+    /// <summary>Pusher clients at <c>/app/&lt;key&gt;?protocol=7</c>, each subscribing to <paramref name="channel"/>.</summary>
+    public static ClientRequest Pusher(string channel) => new(_ => "", false) { PusherChannel = channel };
+
     public const string V1Protocol = "rawrelay.v1";
 
     /// <summary>Part 1 clients: <c>?id=c&lt;i&gt;</c> and nothing else.</summary>

@@ -34,6 +34,9 @@ internal sealed class PusherApi(PusherServer server, Func<long> unixNow)
             return Text(401, refusal);
         Dictionary<string, string> query = PusherRequestAuth.ParseQuery(head.Query)!;
         string[] parts = head.Path[prefix.Length..].Split('/');
+        // Not corked: the fan-out schedules each connection's writer on the pool, which writes while this
+        // request ends and the next one comes (measured: a cork, one write per connection on this thread
+        // when the request is done, wins for a batch of 100 but loses for the usual one event a request).
         try
         {
             return (head.Method, parts) switch
