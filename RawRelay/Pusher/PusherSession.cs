@@ -40,11 +40,21 @@ internal sealed class PusherSession : IConnectionSession
     /// <summary>Queues one Pusher message of this connection's own.</summary>
     public void Send(byte[] json) => _connection?.SendText(json);
 
-    /// <summary>Sends <c>pusher:error</c> and closes the WebSocket with the same code (pusher-js reads the close code to decide).</summary>
+    /// <summary>
+    /// Sends <c>pusher:error</c> and closes the WebSocket with the same code (pusher-js reads the close code to
+    /// decide: 4000-4099 do not reconnect, 4100-4199 back off, 4200-4299 reconnect). The close reason is a
+    /// fixed ASCII phrase (the message may hold client input, and a reason is at most 123 bytes).
+    /// </summary>
     public void Refuse(int code, string message)
     {
         Send(PusherJson.Error(code, message));
-        _connection?.Close(code, message.Length > 100 ? message[..100] : message);
+        _connection?.Close(code, code switch
+        {
+            4001 => "unknown app key",
+            4007 => "unsupported protocol version",
+            4009 => "unauthorized",
+            _ => "refused",
+        });
     }
 
     public void OnStarted(WebSocketConnection connection)
