@@ -8,6 +8,7 @@ use RawRelay\Exception\InvalidArgumentException;
 use RawRelay\Exception\PayloadException;
 use RawRelay\Exception\SignatureException;
 use RawRelay\Exception\WebhookException;
+use stdClass;
 use Throwable;
 
 /**
@@ -165,21 +166,38 @@ final class Webhook
     public static function decode(string $body): array
     {
         try {
-            $decoded = json_decode($body, true, self::MAX_DEPTH, JSON_THROW_ON_ERROR);
+            // Objects as objects, so that {} and [] stay apart (as arrays, {"events":{}} would pass for a list).
+            $decoded = json_decode($body, false, self::MAX_DEPTH, JSON_THROW_ON_ERROR);
         } catch (\JsonException $e) {
             throw new PayloadException('the body is not JSON: ' . $e->getMessage(), 0, $e);
         }
-        if (!is_array($decoded) || !is_array($decoded['events'] ?? null) || !array_is_list($decoded['events'])) {
+        if (!$decoded instanceof stdClass || !is_array($decoded->events ?? null)) {
             throw new PayloadException('the body is not {"events":[...]}');
         }
         $events = [];
-        foreach ($decoded['events'] as $event) {
-            if (!is_array($event) || ($event !== [] && array_is_list($event))) {
+        foreach ($decoded->events as $event) {
+            if (!$event instanceof stdClass) {
                 throw new PayloadException('an event is not a JSON object');
             }
-            $events[] = WebhookEvent::fromArray($event);
+            $events[] = WebhookEvent::fromArray(self::toArray($event));
         }
         return $events;
+    }
+
+    /**
+     * A decoded JSON object as an array, its objects inside it too.
+     *
+     * @return array<mixed>
+     */
+    private static function toArray(stdClass|array $value): array
+    {
+        $array = (array) $value;
+        foreach ($array as $key => $item) {
+            if ($item instanceof stdClass || is_array($item)) {
+                $array[$key] = self::toArray($item);
+            }
+        }
+        return $array;
     }
 
     /**

@@ -49,6 +49,16 @@ final class WebhookTest extends TestCase
         self::assertSame('sha256=' . hash_hmac('sha256', $body, self::SECRET), (new Webhook(self::SECRET))->signature($body));
     }
 
+    public function testTheReadmesExamplePostVerifiesWithItsSecret(): void
+    {
+        $body = '{"events":[{"event_id":"q8tmc2bd-1a","event":"message","time":1764584078.381,"handle":"k3v9x0qa.1",'
+            . '"id":"QVZS7CQWAE","peer":"127.0.0.1:50424","type":"text","data":"hello there"}]}';
+
+        [$event] = (new Webhook('demo-secret'))->events($body, 'sha256=ce6ec74dc693eb4590d80151554b2e43335e9f5cf4ec653f2f1e9859ace3199f');
+
+        self::assertSame(['k3v9x0qa.1', 'QVZS7CQWAE', 'hello there', 1764584078.381], [$event->handle, $event->id, $event->data, $event->time]);
+    }
+
     public function testTheSignatureMayComeInUpperCaseHexOrWithSpacesAroundIt(): void
     {
         $body = self::body([self::open('e1')]);
@@ -180,6 +190,8 @@ final class WebhookTest extends TestCase
             'no events' => '{"batch":[]}',
             'a list' => '[]',
             'events an object' => '{"events":{"0":{}}}',
+            'events an empty object' => '{"events":{}}',
+            'an empty event' => '{"events":[{}]}',
             'an event not an object' => '{"events":["open"]}',
             'an event a list' => '{"events":[["e1","open"]]}',
             'too deep' => '{"events":[{"a":' . str_repeat('[', 40) . str_repeat(']', 40) . '}]}',
