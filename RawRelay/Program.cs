@@ -38,7 +38,7 @@ internal static class Program
     private static async Task<int> RunAsync(RelayOptions options)
     {
         var stdout = new StreamWriter(Console.OpenStandardOutput(), bufferSize: 64 * 1024) { AutoFlush = false };
-        using var log = new RelayLog(stdout, options.LogLevel);
+        using var log = new RelayLog(stdout, options.LogLevel, options.LogFormat);
         RelayHost host;
         try
         {

@@ -22,6 +22,7 @@ public sealed partial class NamespaceDependencyTests
         ["Hosting"] = ["*"],
         ["Bench"] = ["*"],
         ["Http"] = ["WebSockets", "Hub", "Transport", "Diagnostics", Root],
+        ["Metrics"] = ["Control", "Http", "Webhooks", "WebSockets", "Hub", "Transport", "Diagnostics", Root],
         ["Control"] = ["Hub", "Transport", "WebSockets", "Webhooks", "Diagnostics", Root],
         ["Webhooks"] = ["Hub", "Diagnostics", Root],
         ["WebSockets"] = ["Hub", "Transport", "Diagnostics", Root],

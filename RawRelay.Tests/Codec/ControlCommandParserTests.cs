@@ -139,21 +139,40 @@ public sealed class ControlCommandParserTests
     // The expected command is passed as object: the test class is public, ControlCommand internal.
     [TestCaseSource(nameof(Rows))]
     public void Line_parses_to_its_command(string line, object expected) =>
-        ControlCommandParser.Parse(Encoding.UTF8.GetBytes(line), MaxMessage).Should().Be((ControlCommand)expected);
+        (ControlCommandParser.Parse(Encoding.UTF8.GetBytes(line), MaxMessage) with { Verb = "" }).Should().Be((ControlCommand)expected);
 
     [TestCase(new byte[] { (byte)'S', (byte)'T', 0xFF })]                                     // 0xFF never appears in UTF-8
     [TestCase(new byte[] { (byte)'S', (byte)'E', (byte)'N', (byte)'D', (byte)' ', 0xC3 })]      // a sequence cut short
     [TestCase(new byte[] { (byte)'H', (byte)'E', (byte)'L', (byte)'P', (byte)' ', 0xC0, 0xAF })] // an overlong '/'
     [TestCase(new byte[] { (byte)'X', (byte)' ', 0xED, 0xA0, 0x80 })]                           // a UTF-16 surrogate
     public void A_line_that_is_not_UTF8_is_refused_whatever_its_command(byte[] line) =>
-        ControlCommandParser.Parse(line, MaxMessage).Should().Be(ControlCommand.Invalid("message is not valid UTF-8"));
+        (ControlCommandParser.Parse(line, MaxMessage) with { Verb = "" }).Should().Be(ControlCommand.Invalid("message is not valid UTF-8"));
+
+    [TestCase("SEND MESSAGE", "send")]
+    [TestCase("send text x 1 2", "send")]
+    [TestCase("Publish BINARY a b", "publish")]
+    [TestCase("CLOSE x 99", "close")]
+    [TestCase("HELP me", "help")]
+    [TestCase("LISTS", "")]
+    [TestCase("NONSENSE", "")]
+    [TestCase("SENDMESSAGE x y", "")]
+    public void A_refused_line_keeps_the_command_it_named_for_the_metrics(string line, string verb) =>
+        ControlCommandParser.Parse(Encoding.UTF8.GetBytes(line), MaxMessage).Verb.Should().Be(verb);
+
+    [Test]
+    public void A_line_too_long_keeps_the_command_of_its_head_and_a_valid_one_has_no_verb()
+    {
+        ControlCommandParser.ParseTooLong("PUBLISH TEXT room "u8, " 10"u8, MaxMessage).Verb.Should().Be("publish");
+        ControlCommandParser.ParseTooLong("xyz "u8, "abc"u8, MaxMessage).Verb.Should().Be("");
+        ControlCommandParser.Parse("STATS"u8, MaxMessage).Verb.Should().Be("", "only refused lines need it: a valid one has its kind");
+    }
 
     [Test]
     public void A_length_prefixed_line_that_is_not_UTF8_still_has_its_payload_skipped()
     {
         byte[] line = [.. "SEND TEXT b"u8, 0xFF, .. " 12"u8];
 
-        ControlCommandParser.Parse(line, MaxMessage).Should().Be(Skip(12, "message is not valid UTF-8"));
+        (ControlCommandParser.Parse(line, MaxMessage) with { Verb = "" }).Should().Be(Skip(12, "message is not valid UTF-8"));
     }
 
     [Test]

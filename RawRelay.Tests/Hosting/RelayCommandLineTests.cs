@@ -129,6 +129,11 @@ public sealed class RelayCommandLineTests
     [TestCase(new[] { "--webhook-secret", "s" }, "--webhook")]
     [TestCase(new[] { "--webhook", "http://h/", "--webhook-secret", "s", "--webhook-queue", "0" }, "--webhook-queue")]
     [TestCase(new[] { "--webhook", "http://h/", "--webhook-secret", "s", "--webhook-memory", "1000" }, "--webhook-memory")]
+    [TestCase(new[] { "--metrics", "9464" }, "--metrics")]
+    [TestCase(new[] { "--metrics", "127.0.0.1" }, "--metrics")]
+    [TestCase(new[] { "--metrics", "localhost:9464" }, "--metrics")]
+    [TestCase(new[] { "--metrics", "127.0.0.1:70000" }, "--metrics")]
+    [TestCase(new[] { "--log-format", "xml" }, "--log-format")]
     public void Values_out_of_range_are_usage_errors_that_name_the_option(string[] args, string option)
     {
         (RelayOptions? options, string error, _) = Parse(args);
@@ -154,6 +159,18 @@ public sealed class RelayCommandLineTests
         new RelayOptions().OfflineDelay.Should().Be(3);
         new RelayOptions().ClientRate.Should().Be(0);
         new RelayOptions().Webhook.Should().BeNull();
+    }
+
+    [Test]
+    public void Metrics_take_an_address_and_a_port_and_the_log_a_format()
+    {
+        Parse(["--metrics", "127.0.0.1:9464"]).Options!.Metrics.Should().Be(new IPEndPoint(IPAddress.Loopback, 9464));
+        Parse(["--metrics", "[::1]:0"]).Options!.Metrics.Should().Be(new IPEndPoint(IPAddress.IPv6Loopback, 0));
+        Parse([], new Hashtable { ["RAWRELAY_METRICS"] = "0.0.0.0:9100", ["RAWRELAY_LOG_FORMAT"] = "JSON" }).Options!
+            .Should().Match<RelayOptions>(o => o.Metrics!.Equals(new IPEndPoint(IPAddress.Any, 9100)) && o.LogFormat == LogFormat.Json);
+        Parse(["--log-format", "text"]).Options!.LogFormat.Should().Be(LogFormat.Text);
+        new RelayOptions().Metrics.Should().BeNull();
+        new RelayOptions().LogFormat.Should().Be(LogFormat.Text);
     }
 
     [Test]

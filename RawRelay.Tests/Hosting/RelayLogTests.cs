@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using RawRelay.Diagnostics;
 using RawRelay.Hosting;
 using RawRelay.Tests.Infrastructure;
@@ -25,6 +27,54 @@ public sealed class RelayLogTests
         lines.Should().HaveCount(2);
         lines[0].Should().MatchRegex(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z INFO open QVZS7CQWAE 127\.0\.0\.1:50424$");
         lines[1].Should().EndWith(" WARN careful");
+    }
+
+    [Test]
+    public void Json_lines_are_objects_with_time_level_msg_and_the_fields()
+    {
+        var output = new StringWriter();
+        using (var log = new RelayLog(TextWriter.Synchronized(output), LogLevel.Debug, LogFormat.Json))
+        {
+            log.Info("open QVZS7CQWAE 127.0.0.1:50424", LogField.Of("id", "QVZS7CQWAE"), LogField.Of("peer", "127.0.0.1:50424"));
+            log.Warn("a \"quoted\"\nline\twith \u0001 and é", LogField.Of("code", 1008), LogField.Of("seconds", 2.5));
+            log.Error("it broke", new InvalidOperationException("inner"), LogField.Of("id", "X"));
+            log.Debug("plain");
+            log.Flush();
+        }
+
+        string[] lines = output.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        lines.Should().HaveCount(4, "a line break in a message is escaped, never a second line");
+        using JsonDocument open = JsonDocument.Parse(lines[0]);
+        open.RootElement.EnumerateObject().Select(p => p.Name).Should().Equal("time", "level", "msg", "id", "peer");
+        DateTime.ParseExact(open.RootElement.GetProperty("time").GetString()!, "yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture,
+            DateTimeStyles.AdjustToUniversal).Should().BeCloseTo(DateTime.UtcNow, TimeSpan.FromMinutes(1));
+        open.RootElement.GetProperty("level").GetString().Should().Be("info");
+        open.RootElement.GetProperty("msg").GetString().Should().Be("open QVZS7CQWAE 127.0.0.1:50424");
+        open.RootElement.GetProperty("peer").GetString().Should().Be("127.0.0.1:50424");
+        using JsonDocument warn = JsonDocument.Parse(lines[1]);
+        warn.RootElement.GetProperty("level").GetString().Should().Be("warn");
+        warn.RootElement.GetProperty("msg").GetString().Should().Be("a \"quoted\"\nline\twith \u0001 and é");
+        warn.RootElement.GetProperty("code").GetInt32().Should().Be(1008);
+        warn.RootElement.GetProperty("seconds").GetDouble().Should().Be(2.5);
+        lines[1].Should().Contain("é", "text beyond ASCII stays readable");
+        using JsonDocument error = JsonDocument.Parse(lines[2]);
+        error.RootElement.GetProperty("level").GetString().Should().Be("error");
+        error.RootElement.GetProperty("msg").GetString().Should().Be("it broke");
+        error.RootElement.GetProperty("error").GetString().Should().StartWith("System.InvalidOperationException: inner");
+        JsonDocument.Parse(lines[3]).RootElement.GetProperty("level").GetString().Should().Be("debug");
+    }
+
+    [Test]
+    public void Text_lines_leave_the_fields_to_the_message()
+    {
+        var output = new StringWriter();
+        using (var log = new RelayLog(TextWriter.Synchronized(output), LogLevel.Info))
+        {
+            log.Info("closed X 127.0.0.1:1 reason=client", LogField.Of("id", "X"));
+            log.Flush();
+        }
+
+        output.ToString().Should().MatchRegex(@"^\S+Z INFO closed X 127\.0\.0\.1:1 reason=client\r?\n$");
     }
 
     [Test, CancelAfter(20_000)]

@@ -112,8 +112,8 @@ internal sealed partial class ErrorLog
         }
     }
 
-    /// <summary>A log line of level ERROR: a timestamp, then the level.</summary>
-    [GeneratedRegex(@"^\d{4}-\d\d-\d\dT\S+ ERROR ")]
+    /// <summary>A log line of level ERROR: a timestamp, then the level; or a JSON line (--log-format json) of level error.</summary>
+    [GeneratedRegex(@"^(\d{4}-\d\d-\d\dT\S+ ERROR |\{""time"":""[^""]*"",""level"":""error"")")]
     private static partial Regex ErrorLine();
 }
 

@@ -23,7 +23,7 @@ internal sealed class RelayFixture : IAsyncDisposable
     private RelayFixture(RelayOptions options)
     {
         Options = options;
-        _log = new RelayLog(TextWriter.Synchronized(_logText), options.LogLevel);
+        _log = new RelayLog(TextWriter.Synchronized(_logText), options.LogLevel, options.LogFormat);
         _host = RelayHost.Start(options, _log);
         _errors = ErrorLog.Watch(() => LogText, $"the relay on port {Port}");
         Run = _host.RunAsync(_stop.Token);
@@ -34,6 +34,9 @@ internal sealed class RelayFixture : IAsyncDisposable
     public int Port => _host.HttpEndPoint.Port;
 
     public string ControlPath => Options.Control;
+
+    /// <summary>The port of <c>GET /metrics</c> (<c>--metrics</c>); the relay must have been started with Metrics.</summary>
+    public int MetricsPort => _host.MetricsEndPoint?.Port ?? throw new InvalidOperationException("started without Metrics");
 
     /// <summary>Completes when the relay has shut down.</summary>
     public Task Run { get; }
@@ -86,6 +89,9 @@ internal sealed class RelayFixture : IAsyncDisposable
 
     /// <summary>A fresh control connection of the test's own.</summary>
     public ControlClient OpenControl() => ControlClient.Connect(ControlPath);
+
+    /// <summary>Starts stopping the relay as SIGTERM would, without waiting (<see cref="Run"/> completes when it has).</summary>
+    public void BeginStop() => _stop.Cancel();
 
     /// <summary>Stops the relay as SIGTERM would and waits for it.</summary>
     public async Task StopAsync()

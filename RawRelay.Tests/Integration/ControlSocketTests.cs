@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
+using RawRelay.Control;
 using RawRelay.Tests.Infrastructure;
 
 namespace RawRelay.Tests.Integration;
@@ -235,8 +236,8 @@ public sealed class ControlSocketTests
 
         status.Should().Be("OK");
         lines.Select(line => line.Split(' ')[0]).Distinct().Should().Equal(
-            "LIST", "SEND", "PUBLISH", "BROADCAST", "SUBSCRIBE", "UNSUBSCRIBE", "CHANNELS", "POSITION", "CLOSE", "STATS", "HELP", "QUIT");
-        lines.Should().HaveCount(20);
+            "LIST", "SEND", "PUBLISH", "BROADCAST", "SUBSCRIBE", "UNSUBSCRIBE", "CHANNELS", "POSITION", "CLOSE", "DISCONNECT", "WATCH", "STATS", "HELP", "QUIT");
+        lines.Should().Equal(ControlUsage.HelpLines);
     }
 
     [Test, CancelAfter(10_000)]

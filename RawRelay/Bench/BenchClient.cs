@@ -7,8 +7,8 @@ namespace RawRelay.Bench;
 
 /// <summary>
 /// One WebSocket client of the bench: connects from its source address, upgrades with id
-/// <c>c&lt;index&gt;</c>, then reads frames until it is disposed and reports each whole message to its
-/// <see cref="ClientPool"/>. Holds no buffer while idle (zero-byte read, then a per-thread buffer).
+/// <c>c&lt;index&gt;</c> (and what its <see cref="ClientRequest"/> adds), then reads frames until it is
+/// disposed and reports each whole message to its <see cref="ClientPool"/>. Holds no buffer while idle (zero-byte read, then a per-thread buffer).
 /// Thread-safe for <see cref="Dispose"/>; the receive loop is its only reader.
 /// </summary>
 internal sealed class BenchClient : IServerFrameSink, IDisposable
@@ -37,7 +37,7 @@ internal sealed class BenchClient : IServerFrameSink, IDisposable
     public bool IsOpen { get; private set; }
 
     /// <summary>Connects and upgrades; the failure's reason, or null when the connection is open.</summary>
-    public async Task<string?> ConnectAsync(IPAddress source, int port, string key, string accept, CancellationToken ct)
+    public async Task<string?> ConnectAsync(IPAddress source, int port, string key, string accept, ClientRequest how, CancellationToken ct)
     {
         try
         {
@@ -45,8 +45,9 @@ internal sealed class BenchClient : IServerFrameSink, IDisposable
             _socket.Bind(new IPEndPoint(source, 0));
             await _socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), ct).ConfigureAwait(false);
             byte[] request = Encoding.ASCII.GetBytes(
-                $"GET /websocket?id=c{Index} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n" +
-                $"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n");
+                $"GET /websocket?id=c{Index}{how.QueryAfterId(Index)} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n" +
+                $"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n" +
+                (how.OfferV1 ? $"Sec-WebSocket-Protocol: {ClientRequest.V1Protocol}\r\n" : "") + "\r\n");
             await _socket.SendAsync(request, SocketFlags.None, ct).ConfigureAwait(false);
             byte[] head = new byte[MaxResponseHead];
             int filled = 0;
@@ -66,6 +67,8 @@ internal sealed class BenchClient : IServerFrameSink, IDisposable
                 return "not 101: " + text.Split('\r')[0];
             if (!text.Contains("\r\nSec-WebSocket-Accept: " + accept, StringComparison.OrdinalIgnoreCase))
                 return "bad Sec-WebSocket-Accept";
+            if (how.OfferV1 && !SelectsV1(text))
+                return "101 does not select " + ClientRequest.V1Protocol;
             IsOpen = true;
             _socket.Blocking = false;
             if (filled > end + 4)
@@ -79,6 +82,19 @@ internal sealed class BenchClient : IServerFrameSink, IDisposable
         {
             return e.Message;
         }
+    }
+
+    /// <summary>Whether a 101 head has <c>Sec-WebSocket-Protocol: rawrelay.v1</c> (the field name in any case).</summary>
+    public static bool SelectsV1(string head)
+    {
+        foreach (string line in head.Split("\r\n"))
+        {
+            int colon = line.IndexOf(':', StringComparison.Ordinal);
+            if (colon > 0 && line[..colon].Equals("Sec-WebSocket-Protocol", StringComparison.OrdinalIgnoreCase))
+                return line[(colon + 1)..].Trim(' ', '\t') == ClientRequest.V1Protocol;
+        }
+
+        return false;
     }
 
     /// <summary>Reads until the server or <see cref="Dispose"/> ends the connection.</summary>
@@ -131,7 +147,7 @@ internal sealed class BenchClient : IServerFrameSink, IDisposable
     void IServerFrameSink.OnMessage(ReadOnlySpan<byte> prefix)
     {
         _messagesInRead++;
-        _pool.OnMessage(prefix, _readTimestamp);
+        _pool.OnMessage(Index, prefix, _readTimestamp);
     }
 
     void IServerFrameSink.OnPing(ReadOnlySpan<byte> payload)
@@ -151,7 +167,20 @@ internal sealed class BenchClient : IServerFrameSink, IDisposable
         if (!IsOpen)
             return;
         IsOpen = false;
-        _pool.OnClosed(why);
+        _pool.OnClosed(Index, why);
+    }
+
+    /// <summary>Leaves as a page does: a masked close frame with code 1000, then the socket is closed.</summary>
+    public void CloseNormally()
+    {
+        if (IsOpen)
+        {
+            IsOpen = false;                     // our own close: not reported as closed by the server
+            ReadOnlySpan<byte> close = [0x80 | (byte)Opcode.Close, 0x82, 0, 0, 0, 0, 0x03, 0xE8];   // zero mask, 1000
+            _socket.Send(close, SocketFlags.None, out _);
+        }
+
+        _socket.Dispose();
     }
 
     public void Dispose()

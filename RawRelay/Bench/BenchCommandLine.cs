@@ -15,20 +15,26 @@ internal sealed class BenchCommandLine
     private readonly Option<int> _clients = new("--clients") { Description = "WebSocket clients per scenario (bounded by the open-file limit)", DefaultValueFactory = _ => 10_000 };
     private readonly Option<int> _sources = new("--sources") { Description = "client source addresses 127.0.0.2 and up", DefaultValueFactory = _ => 8 };
     private readonly Option<int> _inFlight = new("--in-flight") { Description = "handshakes in flight at once", DefaultValueFactory = _ => 256 };
-    private readonly Option<string> _scenarios = new("--scenarios") { Description = "comma-separated: connect, broadcast, send, latency", DefaultValueFactory = _ => "connect,broadcast,send,latency" };
+    private readonly Option<string> _scenarios = new("--scenarios") { Description = "comma-separated: connect, broadcast, send, latency, channels, storm", DefaultValueFactory = _ => "connect,broadcast,send,latency,channels,storm" };
     private readonly Option<int> _messages = new("--messages") { Description = "pipelined BROADCAST MESSAGE commands", DefaultValueFactory = _ => 100 };
     private readonly Option<int> _sendCommands = new("--send-commands") { Description = "pipelined SEND MESSAGE commands", DefaultValueFactory = _ => 100_000 };
     private readonly Option<int> _payloadBytes = new("--payload-bytes") { Description = "bytes per message (at least 20)", DefaultValueFactory = _ => 64 };
     private readonly Option<int> _rate = new("--rate") { Description = "SEND MESSAGE commands per second in the latency scenario", DefaultValueFactory = _ => 2000 };
     private readonly Option<int> _latencyMessages = new("--latency-messages") { Description = "SEND MESSAGE commands in the latency scenario", DefaultValueFactory = _ => 10_000 };
+    private readonly Option<int> _channels = new("--channels") { Description = "channels of the channels and storm scenarios (client i on channel i mod this)", DefaultValueFactory = _ => 100 };
+    private readonly Option<int> _publishes = new("--publishes") { Description = "pipelined PUBLISH MESSAGE commands per channel in the channels scenario", DefaultValueFactory = _ => 100 };
+    private readonly Option<int> _publishRate = new("--publish-rate") { Description = "PUBLISH MESSAGE commands per second in the channels scenario's latency phase", DefaultValueFactory = _ => 1000 };
+    private readonly Option<int> _latencyPublishes = new("--latency-publishes") { Description = "PUBLISH MESSAGE commands in the channels scenario's latency phase", DefaultValueFactory = _ => 5000 };
+    private readonly Option<int> _stormMessages = new("--storm-messages") { Description = "messages per channel in each storm phase (live, missed); the relay the bench starts gets --history of this", DefaultValueFactory = _ => 100 };
     private readonly Option<double> _timeout = new("--timeout") { Description = "seconds any one phase may take", DefaultValueFactory = _ => 120 };
 
     public BenchCommandLine()
     {
-        Command = new Command("bench", "Measure a relay: idle memory, handshakes, broadcast, SEND throughput and latency, as one table.")
+        Command = new Command("bench", "Measure a relay: idle memory, handshakes, broadcast, SEND throughput and latency, channels, the reconnect storm, as one table.")
         {
             _targetPort, _targetControl, _relayPid, _clients, _sources, _inFlight, _scenarios, _messages,
-            _sendCommands, _payloadBytes, _rate, _latencyMessages, _timeout,
+            _sendCommands, _payloadBytes, _rate, _latencyMessages, _channels, _publishes, _publishRate,
+            _latencyPublishes, _stormMessages, _timeout,
         };
         Command.SetAction(RunAsync);
     }
@@ -52,10 +58,13 @@ internal sealed class BenchCommandLine
         else if (parsed.GetValue(_inFlight) < 1 || parsed.GetValue(_messages) < 1 || parsed.GetValue(_sendCommands) < 1
                  || parsed.GetValue(_rate) < 1 || parsed.GetValue(_latencyMessages) < 1 || parsed.GetValue(_timeout) <= 0)
             error = "--in-flight, --messages, --send-commands, --rate, --latency-messages and --timeout must be positive";
+        else if (parsed.GetValue(_channels) is < 1 or > 100_000 || parsed.GetValue(_publishes) < 1 || parsed.GetValue(_publishRate) < 1
+                 || parsed.GetValue(_latencyPublishes) < 1 || parsed.GetValue(_stormMessages) < 1)
+            error = "--channels (at most 100000), --publishes, --publish-rate, --latency-publishes and --storm-messages must be positive";
         else if (parsed.GetValue(_payloadBytes) is < LatencyStamp.Length or > 100_000)
             error = $"--payload-bytes must be {LatencyStamp.Length}-100000";
         else if (ParseScenarios(parsed.GetValue(_scenarios)!) is not { } scenarios)
-            error = "--scenarios: a comma-separated list of connect, broadcast, send, latency";
+            error = "--scenarios: a comma-separated list of connect, broadcast, send, latency, channels, storm";
         else
         {
             return new BenchOptions
@@ -72,6 +81,11 @@ internal sealed class BenchCommandLine
                 PayloadBytes = parsed.GetValue(_payloadBytes),
                 Rate = parsed.GetValue(_rate),
                 LatencyMessages = parsed.GetValue(_latencyMessages),
+                Channels = parsed.GetValue(_channels),
+                Publishes = parsed.GetValue(_publishes),
+                PublishRate = parsed.GetValue(_publishRate),
+                LatencyPublishes = parsed.GetValue(_latencyPublishes),
+                StormMessages = parsed.GetValue(_stormMessages),
                 Timeout = parsed.GetValue(_timeout),
             };
         }
@@ -91,6 +105,8 @@ internal sealed class BenchCommandLine
                 "broadcast" or "fanout" => BenchScenarios.Fanout,
                 "send" => BenchScenarios.Send,
                 "latency" => BenchScenarios.Latency,
+                "channels" or "chanfanout" or "publish" => BenchScenarios.Channels,
+                "storm" or "resume" => BenchScenarios.Storm,
                 "all" => BenchScenarios.All,
                 _ => null,
             };

@@ -9,7 +9,9 @@ internal enum BenchScenarios
     Fanout = 2,
     Send = 4,
     Latency = 8,
-    All = Connect | Fanout | Send | Latency,
+    Channels = 16,
+    Storm = 32,
+    All = Connect | Fanout | Send | Latency | Channels | Storm,
 }
 
 /// <summary>
@@ -50,6 +52,21 @@ internal sealed record BenchOptions
 
     /// <summary>SEND MESSAGE commands the latency scenario sends in all.</summary>
     public int LatencyMessages { get; init; } = 10_000;
+
+    /// <summary>Channels of the channels and storm scenarios: client i is on channel i mod this.</summary>
+    public int Channels { get; init; } = 100;
+
+    /// <summary>Pipelined PUBLISH MESSAGE commands per channel of the channels scenario.</summary>
+    public int Publishes { get; init; } = 100;
+
+    /// <summary>PUBLISH MESSAGE commands per second of the channels scenario's latency phase (round-robin over the channels).</summary>
+    public int PublishRate { get; init; } = 1000;
+
+    /// <summary>PUBLISH MESSAGE commands the latency phase sends in all.</summary>
+    public int LatencyPublishes { get; init; } = 5000;
+
+    /// <summary>Messages per channel in each phase of the storm (live, then missed); the relay needs <c>--history</c> at least this.</summary>
+    public int StormMessages { get; init; } = 100;
 
     /// <summary>Seconds the idle connections are held before the relay's memory is read.</summary>
     public double Settle { get; init; } = 2;

@@ -5,7 +5,9 @@ namespace RawRelay.Bench;
 /// <summary>
 /// Runs <c>rawrelay bench</c>: starts (or finds) the relay, runs the chosen scenarios one after another
 /// with fresh clients each, and prints one table. Like the shared harness, every scenario connects its own
-/// clients and waits until the relay has dropped them before the next one starts.
+/// clients and waits until the relay has dropped them before the next one starts. A relay the bench starts
+/// keeps <c>--history</c> of <c>--storm-messages</c> per stream (what the storm's resume needs), whichever
+/// scenarios run, so that figures of runs with other scenario lists stay comparable.
 /// </summary>
 internal static class BenchRunner
 {
@@ -13,7 +15,7 @@ internal static class BenchRunner
     {
         using RelayUnderTest relay = options.TargetPort is { } port
             ? RelayUnderTest.Existing(port, options.TargetControl!, options.RelayPid)
-            : RelayUnderTest.Start(options.RelayArguments);
+            : RelayUnderTest.Start(RelayArguments(options));
         if (!await relay.WaitUntilReadyAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false))
         {
             Console.Error.WriteLine($"rawrelay bench: the relay on port {relay.Port} and {relay.ControlPath} did not answer within 30 s");
@@ -33,6 +35,10 @@ internal static class BenchRunner
             await SendScenario.RunAsync(context).ConfigureAwait(false);
         if (options.Scenarios.HasFlag(BenchScenarios.Latency))
             await LatencyScenario.RunAsync(context).ConfigureAwait(false);
+        if (options.Scenarios.HasFlag(BenchScenarios.Channels))
+            await ChannelsScenario.RunAsync(context).ConfigureAwait(false);
+        if (options.Scenarios.HasFlag(BenchScenarios.Storm))
+            await StormScenario.RunAsync(context).ConfigureAwait(false);
         if (fresh is { } freshBytes)
             report.Add("relay RSS when fresh", freshBytes / 1e6, "MB", "rss_fresh_mb");
         if (relay.PeakResidentBytes() is { } peak)
@@ -40,9 +46,15 @@ internal static class BenchRunner
         if (relay.Pid is null)
             report.Note("relay memory not measured: give --relay-pid to read it from /proc/PID/status");
 
-        string who = relay.StartedByBench ? $"relay pid {relay.Pid} started by the bench" : $"relay on port {relay.Port}" + (relay.Pid is { } pid ? $", pid {pid}" : "");
+        string who = relay.StartedByBench
+            ? $"relay pid {relay.Pid} started by the bench with {string.Join(' ', RelayArguments(options))}"
+            : $"relay on port {relay.Port}" + (relay.Pid is { } pid ? $", pid {pid}" : "");
         report.Print(output, $"rawrelay bench: {options.Clients:#,0} clients from {options.Sources} source addresses, " +
             $"{Environment.ProcessorCount} cores, {who}, {total.Elapsed.TotalSeconds:0} s");
         return 0;
     }
+
+    /// <summary>What the bench adds to a relay it starts: history for the storm, then the caller's arguments.</summary>
+    public static string[] RelayArguments(BenchOptions options) =>
+        ["--history", options.StormMessages.ToString(System.Globalization.CultureInfo.InvariantCulture), .. options.RelayArguments];
 }

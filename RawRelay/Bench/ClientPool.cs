@@ -7,13 +7,15 @@ namespace RawRelay.Bench;
 
 /// <summary>
 /// The clients of one scenario: connects them with a bounded number of handshakes in flight, counts the
-/// messages they receive, notes when an expected count is reached, and keeps latency samples. Thread-safe:
-/// the clients' receive loops report from any thread.
+/// messages they receive, notes when an expected count is reached, keeps latency samples, and hands each
+/// message to the <see cref="DeliveryCheck"/> it watches with, if any. Thread-safe: the clients' receive
+/// loops report from any thread.
 /// </summary>
 internal sealed class ClientPool : IDisposable
 {
     private readonly BenchOptions _options;
     private readonly int _port;
+    private readonly ClientRequest _request;
     private readonly BenchClient[] _clients;
     private readonly List<Task> _receiveLoops = [];
     private long _messages;
@@ -24,11 +26,14 @@ internal sealed class ClientPool : IDisposable
     private int _latencyCount;
     private int _closed;
     private string? _firstProblem;
+    private DeliveryCheck? _check;
+    private bool _connected;
 
-    public ClientPool(BenchOptions options, int port)
+    public ClientPool(BenchOptions options, int port, ClientRequest? request = null)
     {
         _options = options;
         _port = port;
+        _request = request ?? ClientRequest.Plain;
         _clients = new BenchClient[options.Clients];
     }
 
@@ -42,8 +47,12 @@ internal sealed class ClientPool : IDisposable
 
     public long Messages => Interlocked.Read(ref _messages);
 
-    /// <summary>Connects every client; returns the seconds from the first connect to the last 101.</summary>
-    public async Task<double> ConnectAllAsync(CancellationToken ct)
+    /// <summary>
+    /// Connects every client; returns the seconds from the first connect to the last 101. Clients start
+    /// reading when all are connected, or, with <paramref name="readWhileConnecting"/>, each right after its
+    /// 101 (for a resume, whose messages come while the others connect).
+    /// </summary>
+    public async Task<double> ConnectAllAsync(CancellationToken ct, bool readWhileConnecting = false)
     {
         string key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
         string accept = AcceptKey.Compute(key);
@@ -54,10 +63,14 @@ internal sealed class ClientPool : IDisposable
             workers[w] = Task.Run(Work, ct);
         await Task.WhenAll(workers).ConfigureAwait(false);
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        foreach (BenchClient client in _clients)
+        _connected = true;
+        if (!readWhileConnecting)
         {
-            if (client.IsOpen)
-                _receiveLoops.Add(client.ReceiveLoopAsync());
+            foreach (BenchClient? client in _clients)
+            {
+                if (client is { IsOpen: true })
+                    _receiveLoops.Add(client.ReceiveLoopAsync());
+            }
         }
 
         return seconds;
@@ -70,7 +83,7 @@ internal sealed class ClientPool : IDisposable
                 var client = new BenchClient(this, index);
                 _clients[index] = client;
                 var source = new IPAddress(new byte[] { 127, 0, 0, (byte)(2 + index % _options.Sources) });
-                string? problem = await client.ConnectAsync(source, _port, key, accept, ct).ConfigureAwait(false);
+                string? problem = await client.ConnectAsync(source, _port, key, accept, _request, ct).ConfigureAwait(false);
                 lock (_clients)
                 {
                     if (problem is null)
@@ -83,12 +96,40 @@ internal sealed class ClientPool : IDisposable
                         _firstProblem ??= problem;
                     }
                 }
+
+                if (problem is not null)
+                {
+                    Volatile.Read(ref _check)?.Fail(index, "connections failed");
+                }
+                else if (readWhileConnecting)
+                {
+                    Task loop = client.ReceiveLoopAsync();
+                    lock (_clients)
+                        _receiveLoops.Add(loop);
+                }
             }
         }
     }
 
     /// <summary>Whether client <paramref name="index"/> (id <c>c&lt;index&gt;</c>) is connected.</summary>
-    public bool IsOpenAt(int index) => _clients[index].IsOpen;
+    public bool IsOpenAt(int index) => _clients[index] is { IsOpen: true };
+
+    /// <summary>
+    /// From now on every message is also judged by <paramref name="check"/> (null: none), and a client the
+    /// relay closes fails it. Once the pool has connected, clients that are not open are left out of it;
+    /// before that, a client whose connection fails fails it.
+    /// </summary>
+    public void Watch(DeliveryCheck? check)
+    {
+        Volatile.Write(ref _check, check);
+        if (check is null || !_connected)
+            return;
+        for (int i = 0; i < _clients.Length; i++)
+        {
+            if (_clients[i] is not { IsOpen: true })
+                check.Exclude(i);
+        }
+    }
 
     /// <summary>Starts counting toward <paramref name="expected"/> messages; keeps latency samples if asked.</summary>
     public void Expect(long expected, bool keepLatencies)
@@ -116,9 +157,10 @@ internal sealed class ClientPool : IDisposable
         return samples;
     }
 
-    /// <summary>A whole message arrived at a client: keeps its latency when the scenario wants it.</summary>
-    public void OnMessage(ReadOnlySpan<byte> prefix, long readTimestamp)
+    /// <summary>A whole message arrived at a client: judged by the check, and its latency kept when the scenario wants it.</summary>
+    public void OnMessage(int client, ReadOnlySpan<byte> prefix, long readTimestamp)
     {
+        Volatile.Read(ref _check)?.OnMessage(client, prefix, readTimestamp);
         if (_latencies is not { } latencies || !LatencyStamp.TryRead(prefix, out long sentAt) || readTimestamp <= sentAt)
             return;
         int slot = Interlocked.Increment(ref _latencyCount) - 1;
@@ -138,10 +180,20 @@ internal sealed class ClientPool : IDisposable
         }
     }
 
-    public void OnClosed(string why)
+    public void OnClosed(int client, string why)
     {
+        Volatile.Read(ref _check)?.Fail(client, "connections closed by the relay");
         Interlocked.Increment(ref _closed);
         Interlocked.CompareExchange(ref _firstProblem, why, null);
+    }
+
+    /// <summary>Every client leaves as a page does (close frame 1000, then its socket is closed); bounded as <see cref="Dispose"/>.</summary>
+    public void CloseAll()
+    {
+        Volatile.Write(ref _check, null);
+        foreach (BenchClient? client in _clients)
+            client?.CloseNormally();
+        WaitForReceiveLoops();
     }
 
     /// <summary>Closes every client and waits (bounded) for their receive loops to end.</summary>
@@ -149,6 +201,14 @@ internal sealed class ClientPool : IDisposable
     {
         foreach (BenchClient? client in _clients)
             client?.Dispose();
-        Task.WhenAll(_receiveLoops).Wait(TimeSpan.FromSeconds(10));
+        WaitForReceiveLoops();
+    }
+
+    private void WaitForReceiveLoops()
+    {
+        Task[] loops;
+        lock (_clients)
+            loops = [.. _receiveLoops];
+        Task.WhenAll(loops).Wait(TimeSpan.FromSeconds(10));
     }
 }

@@ -5,8 +5,8 @@ namespace RawRelay.Bench;
 
 /// <summary>
 /// The bench's connection to a relay's control socket: writes pipelined commands and counts the status
-/// lines that come back (<c>OK &lt;n&gt;</c> or <c>ERR ...</c>; data lines are skipped). One writer task and
-/// one reader task at a time.
+/// lines that come back (<c>OK &lt;n&gt;</c> or <c>ERR ...</c>; data lines are skipped), and, when told what
+/// each reply should be, counts the ones that are not. One writer task and one reader task at a time.
 /// </summary>
 internal sealed class ControlChannel : IDisposable
 {
@@ -16,6 +16,10 @@ internal sealed class ControlChannel : IDisposable
     private long _ok;
     private long _errors;
     private long _okSum;
+    private long[]? _want;
+    private long _wrong;
+    private string? _firstWrong;
+    private long _wantFrom;
 
     private ControlChannel(Socket socket)
     {
@@ -28,6 +32,22 @@ internal sealed class ControlChannel : IDisposable
 
     /// <summary>The sum of the counts in the OK replies (how many clients were sent to).</summary>
     public long OkSum => Interlocked.Read(ref _okSum);
+
+    /// <summary>Replies that were not the <c>OK &lt;n&gt;</c> <see cref="ExpectCounts"/> asked for.</summary>
+    public long WrongReplies => Interlocked.Read(ref _wrong);
+
+    /// <summary>The first of them, with its number, for a note.</summary>
+    public string? FirstWrongReply => Volatile.Read(ref _firstWrong);
+
+    /// <summary>
+    /// The next replies (counted from the statuses read so far) must be <c>OK want[0]</c>, <c>OK want[1]</c>,
+    /// ...: replies come in command order, so reply k answers command k of the batch.
+    /// </summary>
+    public void ExpectCounts(long[] want)
+    {
+        _want = want;
+        _wantFrom = Ok + Errors;
+    }
 
     public static async Task<ControlChannel> ConnectAsync(string path, CancellationToken ct)
     {
@@ -103,16 +123,27 @@ internal sealed class ControlChannel : IDisposable
     {
         if (line.EndsWith((byte)'\r'))
             line = line[..^1];
+        long reply = Ok + Errors - _wantFrom;
         if (line.StartsWith("OK"u8) && (line.Length == 2 || line[2] == (byte)' '))
         {
             long.TryParse(line[2..].Trim((byte)' '), out long count);
             Interlocked.Add(ref _okSum, count);
             Interlocked.Increment(ref _ok);
+            if (_want is { } want && reply >= 0 && reply < want.Length && count != want[reply])
+                Wrong(reply, line, want[reply]);
         }
         else if (line.StartsWith("ERR"u8))
         {
             Interlocked.Increment(ref _errors);
+            if (_want is { } want && reply >= 0 && reply < want.Length)
+                Wrong(reply, line, want[reply]);
         }
+    }
+
+    private void Wrong(long reply, ReadOnlySpan<byte> line, long want)
+    {
+        if (Interlocked.Increment(ref _wrong) == 1)
+            Volatile.Write(ref _firstWrong, $"reply {reply + 1} is '{Encoding.UTF8.GetString(line[..Math.Min(line.Length, 100)])}', want 'OK {want}'");
     }
 
     public void Dispose() => _socket.Dispose();

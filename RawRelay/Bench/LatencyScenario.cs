@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Text;
-
 namespace RawRelay.Bench;
 
 /// <summary>
@@ -16,15 +13,10 @@ internal static class LatencyScenario
         BenchOptions options = context.Options;
         int total = options.LatencyMessages;
         using ControlChannel control = await ControlChannel.ConnectAsync(context.Relay.ControlPath, context.Ct).ConfigureAwait(false);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.Ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(total / (double)options.Rate + 10));
         pool.Expect(total, keepLatencies: true);
-        Task replies = control.ReadStatusesAsync(total, timeout.Token);
-        var sender = new Thread(() => SendPaced(control, options, timeout.Token)) { IsBackground = true, Name = "bench latency sender" };
-        sender.Start();
-        bool complete = await BenchContext.Completes(Task.WhenAll(replies, pool.AllArrived), timeout.Token).ConfigureAwait(false);
-        await timeout.CancelAsync().ConfigureAwait(false);
-        sender.Join();
+        var random = new Random();
+        bool complete = await PacedSender.RunAsync(control, total, options.Rate, options.PayloadBytes,
+            _ => $"SEND MESSAGE c{random.Next(options.Clients)} ", _ => "", pool.AllArrived, context.Ct).ConfigureAwait(false);
         long[] latencies = pool.SortedLatencies();
         if (!complete || latencies.Length == 0)
         {
@@ -32,46 +24,9 @@ internal static class LatencyScenario
         }
         else
         {
-            string at = $"at {options.Rate:#,0} SENDs/s with {options.Clients:#,0} clients";
-            context.Report.Add($"latency p50 {at}", latencies[latencies.Length / 2] / 1e3, "µs", "latency_p50_us");
-            context.Report.Add($"latency p99 {at}", latencies[(int)(latencies.Length * 0.99)] / 1e3, "µs", "latency_p99_us");
-            context.Report.Add($"latency max {at}", latencies[^1] / 1e3, "µs", "latency_max_us");
+            context.Report.AddLatencies("latency", $"at {options.Rate:#,0} SENDs/s with {options.Clients:#,0} clients", "latency", latencies);
         }
 
         await context.DrainAsync(pool).ConfigureAwait(false);
-    }
-
-    /// <summary>Writes the commands that are due, about every half millisecond, each stamped as written.</summary>
-    private static void SendPaced(ControlChannel control, BenchOptions options, CancellationToken ct)
-    {
-        var random = new Random();
-        string padding = new('x', Math.Max(0, options.PayloadBytes - LatencyStamp.Length));
-        var line = new StringBuilder();
-        byte[] buffer = new byte[64 * 1024];
-        long start = Stopwatch.GetTimestamp();
-        int sent = 0;
-        while (sent < options.LatencyMessages && !ct.IsCancellationRequested)
-        {
-            int due = (int)Math.Min(options.LatencyMessages, Stopwatch.GetElapsedTime(start).TotalSeconds * options.Rate + 1) - sent;
-            if (due <= 0)
-            {
-                Thread.Sleep(TimeSpan.FromMicroseconds(500));
-                continue;
-            }
-
-            int length = 0;
-            long now = Stopwatch.GetTimestamp();
-            for (int i = 0; i < due && length < buffer.Length - 256 - options.PayloadBytes; i++, sent++)
-            {
-                line.Clear().Append("SEND MESSAGE c").Append(random.Next(options.Clients)).Append(' ');
-                length += Encoding.ASCII.GetBytes(line.ToString(), buffer.AsSpan(length));
-                LatencyStamp.Write(buffer.AsSpan(length), now);
-                length += LatencyStamp.Length;
-                length += Encoding.ASCII.GetBytes(padding, buffer.AsSpan(length));
-                buffer[length++] = (byte)'\n';
-            }
-
-            control.Write(buffer.AsSpan(0, length));
-        }
     }
 }

@@ -5,7 +5,7 @@ namespace RawRelay.Bench;
 /// <summary>What a client of the bench is told about the frames it reads.</summary>
 internal interface IServerFrameSink
 {
-    /// <summary>A whole data message arrived; <paramref name="prefix"/> holds its first bytes (up to 32).</summary>
+    /// <summary>A whole data message arrived; <paramref name="prefix"/> holds its first bytes (up to <see cref="ServerFrameReader.PrefixBytes"/>).</summary>
     void OnMessage(ReadOnlySpan<byte> prefix);
 
     /// <summary>A ping arrived: answer with a pong carrying <paramref name="payload"/>.</summary>
@@ -18,11 +18,13 @@ internal interface IServerFrameSink
 /// <summary>
 /// The bench client's side of RFC 6455 framing, byte by byte like the shared harness's <c>wsload</c>:
 /// 2-, 4- and 10-byte headers, fragments, pings and close; it keeps only the first bytes of each
-/// message (the latency scenario's time stamp). A mutable struct embedded in its client; not thread-safe.
+/// message: enough for the latency scenarios' time stamp, a channel tag, or a rawrelay.v1 header line
+/// with the longest epoch (<c>st99 &lt;32 letters&gt;:&lt;offset&gt;</c> LF) and the tag after it.
+/// A mutable struct embedded in its client; not thread-safe.
 /// </summary>
 internal struct ServerFrameReader
 {
-    public const int PrefixBytes = 32;
+    public const int PrefixBytes = 96;
     private const int MaxControlPayload = 125;
 
     private HeaderBytes _header;

@@ -44,7 +44,8 @@ internal enum CommandKind
 /// One parsed control line. For the MESSAGE forms the message is the rest of the line from
 /// <see cref="MessageStart"/>, byte for byte; for the length-prefixed forms, valid or refused,
 /// <see cref="Length"/> bytes follow the line. <see cref="Id"/> and <see cref="Channel"/> are the
-/// command's target, as it has one (DISCONNECT's handle is in <see cref="Id"/>).
+/// command's target, as it has one (DISCONNECT's handle is in <see cref="Id"/>). A refused line keeps the
+/// command it named, if any, in <see cref="Verb"/> (lower case, as the metrics label it).
 /// </summary>
 internal readonly record struct ControlCommand(
     CommandKind Kind,
@@ -55,7 +56,8 @@ internal readonly record struct ControlCommand(
     int CloseCode = 1000,
     string Reason = "",
     string Error = "",
-    bool HasPayload = false)
+    bool HasPayload = false,
+    string Verb = "")
 {
     public static ControlCommand Invalid(string error) => new(CommandKind.Invalid, Error: error);
 }

@@ -35,11 +35,33 @@ internal static class ControlCommandParser
         if (line.IsEmpty)
             return new ControlCommand(CommandKind.Empty);
         ControlCommand command = ParseLine(line, maxMessage);
+        if (command.Kind is not (CommandKind.Invalid or CommandKind.Fatal))
+            return command;
         // A valid length-prefixed line has its length as its last word already; any other result of a line
         // that names a length-prefixed command is judged by that last word.
-        if (command.Kind is CommandKind.Invalid or CommandKind.Fatal && LengthPrefixedUsage(line) is { } usage)
-            return JudgeRefusedLengthPrefixed(line, command, maxMessage, usage);
-        return command;
+        if (LengthPrefixedUsage(line) is { } usage)
+            command = JudgeRefusedLengthPrefixed(line, command, maxMessage, usage);
+        return command with { Verb = VerbOf(line) };
+    }
+
+    /// <summary>The commands a line can name, by their first word, as <see cref="ControlCommand.Verb"/> gives them.</summary>
+    public static readonly string[] Verbs =
+    [
+        "list", "send", "publish", "broadcast", "subscribe", "unsubscribe", "channels", "position", "close",
+        "disconnect", "watch", "stats", "help", "quit",
+    ];
+
+    /// <summary>The command the first word of a line names (ASCII case-insensitive), or "" when it names none.</summary>
+    private static string VerbOf(ReadOnlySpan<byte> line)
+    {
+        ReadOnlySpan<byte> first = new WordReader(line).Next();
+        foreach (string verb in Verbs)
+        {
+            if (System.Text.Ascii.EqualsIgnoreCase(first, verb))
+                return verb;
+        }
+
+        return "";
     }
 
     /// <summary>
@@ -50,13 +72,13 @@ internal static class ControlCommandParser
     /// </summary>
     public static ControlCommand ParseTooLong(ReadOnlySpan<byte> head, ReadOnlySpan<byte> tail, long maxMessage)
     {
-        var tooLong = ControlCommand.Invalid("line too long");
+        var tooLong = ControlCommand.Invalid("line too long") with { Verb = VerbOf(head) };
         if (LengthPrefixedUsage(head) is null)
             return tooLong;
         int space = tail.LastIndexOf((byte)' ');
         ReadOnlySpan<byte> last = space < 0 ? tail : tail[(space + 1)..];
         if (space < 0 || TryParseLength(last) is not { } length || length > (ulong)maxMessage)
-            return new ControlCommand(CommandKind.Fatal, Error: tooLong.Error);
+            return new ControlCommand(CommandKind.Fatal, Error: tooLong.Error, Verb: tooLong.Verb);
         return tooLong with { Length = (long)length, HasPayload = true };
     }
 

@@ -80,7 +80,7 @@ internal sealed class ControlConnection
                 if (stop == Stop.Watch)
                 {
                     await EndBatchAsync(stream, ct).ConfigureAwait(false);
-                    await WatchAsync(stream, reader, ct).ConfigureAwait(false);
+                    await WatchAsync(reader, ct).ConfigureAwait(false);
                     break;
                 }
 
@@ -170,35 +170,34 @@ internal sealed class ControlConnection
     /// The rest of a WATCH connection's life: events written out as they come, input ignored, until the
     /// client closes, the relay stops, or the watcher falls too far behind.
     /// </summary>
-    private async Task WatchAsync(NetworkStream stream, LineReader reader, CancellationToken ct)
+    private async Task WatchAsync(LineReader reader, CancellationToken ct)
     {
         _budget.TryResize(ref _budgetHeld, 0);
-        var watcher = new EventWatcher(_watchLimit);
+        var watcher = new EventWatcher(_socket, _watchLimit);
         _dispatcher.Events.Add(watcher);
         using var done = CancellationTokenSource.CreateLinkedTokenSource(ct);
         Task ignoring = IgnoreInputAsync(reader, done.Token);
-        Task<bool> writing = watcher.WriteAsync(stream, done.Token);
         try
         {
-            await Task.WhenAny(ignoring, writing).ConfigureAwait(false);
+            await Task.WhenAny(ignoring, watcher.Ended).ConfigureAwait(false);
         }
         finally
         {
             _dispatcher.Events.Remove(watcher);
-            watcher.End();
+            watcher.Stop();
             done.Cancel();
         }
 
         try
         {
-            await Task.WhenAll(ignoring, writing).ConfigureAwait(false);
+            await ignoring.ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
         {
-            // The client went away, or the other half ended first.
+            // The client went away, or the watcher ended first.
         }
 
-        if (writing.IsCompletedSuccessfully && await writing.ConfigureAwait(false))
+        if (await watcher.Ended.ConfigureAwait(false))
             _log.Warn($"watcher cut off: more than {_watchLimit} bytes of events behind");
     }
 

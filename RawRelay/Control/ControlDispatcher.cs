@@ -14,13 +14,15 @@ internal sealed class ControlDispatcher
     private readonly Relay _relay;
     private readonly RelayLog _log;
     private readonly WebhookSender? _webhook;
+    private readonly ControlStats _stats;
     private readonly Message _message = new(MessageKind.Text, default);
 
-    public ControlDispatcher(Relay relay, RelayLog log, WebhookSender? webhook = null)
+    public ControlDispatcher(Relay relay, RelayLog log, WebhookSender? webhook = null, ControlStats? stats = null)
     {
         _relay = relay;
         _log = log;
         _webhook = webhook;
+        _stats = stats ?? new ControlStats();
     }
 
     /// <summary>The relay's events, for a connection that WATCH turned into a stream of them.</summary>
@@ -28,6 +30,13 @@ internal sealed class ControlDispatcher
 
     /// <summary>Runs a command that has no payload; <paramref name="line"/> is the whole line.</summary>
     public void Run(in ControlCommand command, ReadOnlyMemory<byte> line, ControlReplies replies)
+    {
+        long errors = replies.Errors;
+        RunLine(command, line, replies);
+        _stats.Ran(command, replies.Errors == errors);
+    }
+
+    private void RunLine(in ControlCommand command, ReadOnlyMemory<byte> line, ControlReplies replies)
     {
         switch (command.Kind)
         {
@@ -97,6 +106,13 @@ internal sealed class ControlDispatcher
 
     /// <summary>Runs a length-prefixed command with its payload (or answers a refused one, whose payload was skipped).</summary>
     public void RunPayload(in ControlCommand command, ReadOnlyMemory<byte> payload, ControlReplies replies)
+    {
+        long errors = replies.Errors;
+        RunWithPayload(command, payload, replies);
+        _stats.Ran(command, replies.Errors == errors);
+    }
+
+    private void RunWithPayload(in ControlCommand command, ReadOnlyMemory<byte> payload, ControlReplies replies)
     {
         if (command.Kind == CommandKind.Invalid)
         {

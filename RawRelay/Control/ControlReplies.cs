@@ -37,7 +37,14 @@ internal sealed class ControlReplies
         _buffer.Advance(4 + digits);
     }
 
-    public void Error(string reason) => Line("ERR " + reason);
+    /// <summary>ERR lines written so far (to tell whether a command failed).</summary>
+    public long Errors { get; private set; }
+
+    public void Error(string reason)
+    {
+        Errors++;
+        Line("ERR " + reason);
+    }
 
     public void Append(string text)
     {

@@ -47,7 +47,7 @@ internal static class ControlUsage
         "CHANNELS <id>                    list the channels of <id>: channel <name>",
         "POSITION <stream>                the position of the last message of <stream> (<channel>, #<id> or *)",
         "CLOSE <id> [<code> [<reason>]]   close every connection of <id> (code 1000 by default)",
-        "DISCONNECT <handle> [<code> ...]  close the one connection with <handle> (WATCH shows handles), as CLOSE does",
+        "DISCONNECT <handle> [<code> ...] close the one connection with <handle> (WATCH shows handles), as CLOSE does",
         "WATCH                            from now on, one line per event: OPEN, CLOSE, MESSAGE, OFFLINE, OCCUPIED, VACATED",
         "STATS                            counters: <name> <integer>",
         "HELP                             this list",

@@ -1,5 +1,9 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 
 namespace RawRelay.Diagnostics;
 
@@ -11,8 +15,30 @@ internal enum LogLevel
     Error,
 }
 
+/// <summary>How a log line looks (<c>--log-format</c>).</summary>
+internal enum LogFormat
+{
+    /// <summary><c>2026-12-01T12:00:00.000Z INFO open QVZS7CQWAE 127.0.0.1:50312</c></summary>
+    Text,
+
+    /// <summary><c>{"time":"2026-12-01T12:00:00.000Z","level":"info","msg":"open QVZS7CQWAE 127.0.0.1:50312","id":"QVZS7CQWAE","peer":"127.0.0.1:50312"}</c></summary>
+    Json,
+}
+
 /// <summary>
-/// One line per event: a UTC timestamp, the level, the message. Callers only queue the line: a thread of
+/// A field of a log line that JSON lines carry on their own (<c>id</c>, <c>peer</c>, <c>reason</c>, <c>code</c>...),
+/// text or a number. The text format leaves them out: its message says the same.
+/// </summary>
+internal readonly record struct LogField(string Name, string? Text, double Number = 0)
+{
+    public static LogField Of(string name, string text) => new(name, text);
+
+    public static LogField Of(string name, double number) => new(name, null, number);
+}
+
+/// <summary>
+/// One line per event: a UTC timestamp, the level, the message; or, in <see cref="LogFormat.Json"/>, an
+/// object with <c>time</c>, <c>level</c>, <c>msg</c> and the event's fields. Callers only queue the line: a thread of
 /// the log's own writes it out (and flushes whenever the queue runs dry), so a socket callback never waits
 /// for standard output, even when whoever reads it stalls. Past 10,000 waiting lines, further lines are
 /// dropped and counted, and a line says how many. An output that fails (a full disk, a closed pipe) loses
@@ -38,10 +64,15 @@ internal sealed class RelayLog : IDisposable
     private long _reportInBatch;
     private string _failure = "";
 
-    public RelayLog(TextWriter output, LogLevel minimum)
+    private static readonly JsonWriterOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private readonly LogFormat _format;
+
+    public RelayLog(TextWriter output, LogLevel minimum, LogFormat format = LogFormat.Text)
     {
         _output = output;
         Minimum = minimum;
+        _format = format;
         _writer = new Thread(WriteLines) { IsBackground = true, Name = "rawrelay log" };
         _writer.Start();
     }
@@ -56,20 +87,28 @@ internal sealed class RelayLog : IDisposable
 
     public bool IsEnabled(LogLevel level) => level >= Minimum;
 
-    public void Debug(string message) => Write(LogLevel.Debug, message);
+    public void Debug(string message, params ReadOnlySpan<LogField> fields) => Write(LogLevel.Debug, message, fields);
 
-    public void Info(string message) => Write(LogLevel.Info, message);
+    public void Info(string message, params ReadOnlySpan<LogField> fields) => Write(LogLevel.Info, message, fields);
 
-    public void Warn(string message) => Write(LogLevel.Warn, message);
+    public void Warn(string message, params ReadOnlySpan<LogField> fields) => Write(LogLevel.Warn, message, fields);
 
-    public void Error(string message, Exception? exception = null) =>
-        Write(LogLevel.Error, exception is null ? message : $"{message}: {exception}");
+    /// <summary>An error; the text line appends the exception to the message, a JSON line has it as <c>error</c>.</summary>
+    public void Error(string message, Exception? exception = null, params ReadOnlySpan<LogField> fields)
+    {
+        if (exception is null)
+            Write(LogLevel.Error, message, fields);
+        else if (_format == LogFormat.Text)
+            Write(LogLevel.Error, $"{message}: {exception}");
+        else
+            Write(LogLevel.Error, message, [.. fields, LogField.Of("error", exception.ToString())]);
+    }
 
-    public void Write(LogLevel level, string message)
+    public void Write(LogLevel level, string message, params ReadOnlySpan<LogField> fields)
     {
         if (level < Minimum)
             return;
-        string line = Format(level, message);
+        string line = Format(level, message, fields);
         Interlocked.Increment(ref _waiting);
         bool queued;
         try
@@ -117,7 +156,7 @@ internal sealed class RelayLog : IDisposable
                 continue;
             long dropped = Interlocked.Exchange(ref _dropped, 0);
             if (dropped > 0)
-                WriteLine(Format(LogLevel.Warn, $"{dropped} log line(s) dropped: standard output was not read fast enough"));
+                WriteLine(Format(LogLevel.Warn, $"{dropped} log line(s) dropped: standard output was not read fast enough", [LogField.Of("dropped", dropped)]));
             FlushOutput();
             lock (_gate)
                 Monitor.PulseAll(_gate);
@@ -132,7 +171,7 @@ internal sealed class RelayLog : IDisposable
             if (_lostUnreported > 0 && _reportInBatch == 0)
             {
                 _output.WriteLine(Format(LogLevel.Warn,
-                    $"{_lostUnreported} log line(s) lost: writing them to standard output failed ({_failure})"));
+                    $"{_lostUnreported} log line(s) lost: writing them to standard output failed ({_failure})", [LogField.Of("lost", _lostUnreported)]));
                 _reportInBatch = _lostUnreported;
             }
 
@@ -176,8 +215,42 @@ internal sealed class RelayLog : IDisposable
     private static bool IsOutputFailure(Exception e) =>
         e is IOException or ObjectDisposedException or NotSupportedException or UnauthorizedAccessException;
 
-    private static string Format(LogLevel level, string message) => string.Create(CultureInfo.InvariantCulture,
-        $"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} {Name(level)} {message}");
+    private string Format(LogLevel level, string message, ReadOnlySpan<LogField> fields)
+    {
+        string time = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+        return _format == LogFormat.Text ? $"{time} {Name(level)} {message}" : JsonLine(time, level, message, fields);
+    }
+
+    /// <summary>One JSON object on one line: control characters in the text are escaped, other text kept as it is.</summary>
+    private static string JsonLine(string time, LogLevel level, string message, ReadOnlySpan<LogField> fields)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var json = new Utf8JsonWriter(buffer, JsonOptions))
+        {
+            json.WriteStartObject();
+            json.WriteString("time", time);
+            json.WriteString("level", Name(level).ToLowerInvariant());
+            json.WriteString("msg", message);
+            foreach (LogField field in fields)
+            {
+                if (field.Text is not null)
+                    json.WriteString(field.Name, field.Text);
+                else
+                    json.WriteNumber(field.Name, field.Number);
+            }
+
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    public static bool TryParseFormat(string text, out LogFormat format)
+    {
+        bool json = text.Equals("json", StringComparison.OrdinalIgnoreCase);
+        format = json ? LogFormat.Json : LogFormat.Text;
+        return json || text.Equals("text", StringComparison.OrdinalIgnoreCase);
+    }
 
     public static bool TryParseLevel(string text, out LogLevel level)
     {

@@ -39,6 +39,8 @@ internal sealed class RelayCommandLine
     private readonly Option<int> _handshakeTimeout = new("--handshake-timeout") { Description = "seconds a client has to complete its HTTP request (default 10)", DefaultValueFactory = _ => 10 };
     private readonly Option<int> _maxConnections = new("--max-connections") { Description = "open WebSocket connections; more get HTTP 503 (default 100000)", DefaultValueFactory = _ => 100_000 };
     private readonly Option<string> _logLevel = new("--log-level") { Description = "debug, info, warn or error (default info)", DefaultValueFactory = _ => "info" };
+    private readonly Option<string> _logFormat = new("--log-format") { Description = "text, or json for one JSON object a line (default text)", DefaultValueFactory = _ => "text" };
+    private readonly Option<string?> _metrics = new("--metrics") { Description = "serve GET /metrics (Prometheus) on this <address>:<port> of its own, e.g. 127.0.0.1:9464 (default: none)" };
     private readonly Option<bool> _echo = new("--echo") { Description = "send every client message back to it (for conformance suites)" };
     private readonly Option<string?> _secret = new("--secret") { Description = "require a valid exp and token on every connection (HMAC-SHA256 of <id>:<exp>)" };
     private readonly Option<string[]> _allowedOrigin = new("--allowed-origin") { Description = "an Origin that may connect; repeatable (default: any)", Arity = ArgumentArity.ZeroOrMore };
@@ -49,7 +51,7 @@ internal sealed class RelayCommandLine
         Root = new RootCommand("RawRelay: holds browsers' WebSocket connections and sends them what a local control socket says.")
         {
             _port, _bind, _path, _control, _controlMode, _static, _maxMessage, _sendQueue, _sendQueueTotal, _sendTimeout, _pingInterval, _subscriptionTtl, _maxChannels, _history, _historyTtl, _historyMemory,
-            _offlineDelay, _clientRate, _webhook, _webhookSecret, _webhookQueue, _webhookMemory, _handshakeTimeout, _maxConnections, _logLevel, _echo, _secret, _allowedOrigin, _trustProxy,
+            _offlineDelay, _clientRate, _webhook, _webhookSecret, _webhookQueue, _webhookMemory, _handshakeTimeout, _maxConnections, _logLevel, _logFormat, _metrics, _echo, _secret, _allowedOrigin, _trustProxy,
         };
         Root.Subcommands.Add(new BenchCommandLine().Command);
         // A root with subcommands needs an action of its own, or a bare `rawrelay` is "command required".
@@ -137,6 +139,12 @@ internal sealed class RelayCommandLine
             return Fail("--max-connections must be at least 1", out error);
         if (!RelayLog.TryParseLevel(parsed.GetValue(_logLevel)!, out LogLevel level))
             return Fail("--log-level must be debug, info, warn or error", out error);
+        if (!RelayLog.TryParseFormat(parsed.GetValue(_logFormat)!, out LogFormat format))
+            return Fail("--log-format must be text or json", out error);
+        IPEndPoint? metrics = null;
+        string? metricsText = parsed.GetValue(_metrics);
+        if (metricsText is not null && (!IPEndPoint.TryParse(metricsText, out metrics) || !metricsText.Contains(':', StringComparison.Ordinal)))
+            return Fail($"--metrics: '{metricsText}' is not <address>:<port> (127.0.0.1:9464, [::1]:9464)", out error);
         string? secret = parsed.GetValue(_secret);
         if (secret is { Length: 0 })
             return Fail("--secret must not be empty", out error);
@@ -165,6 +173,8 @@ internal sealed class RelayCommandLine
             HandshakeTimeout = handshakeTimeout,
             MaxConnections = maxConnections,
             LogLevel = level,
+            LogFormat = format,
+            Metrics = metrics,
             Echo = parsed.GetValue(_echo),
             Secret = secret,
             AllowedOrigins = parsed.GetValue(_allowedOrigin) ?? [],

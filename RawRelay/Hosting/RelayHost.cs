@@ -4,6 +4,7 @@ using RawRelay.Control;
 using RawRelay.Diagnostics;
 using RawRelay.Http;
 using RawRelay.Hub;
+using RawRelay.Metrics;
 using RawRelay.Transport;
 using RawRelay.Webhooks;
 using RawRelay.WebSockets;
@@ -26,6 +27,8 @@ internal sealed class RelayHost : IDisposable
     private readonly MemoryBudget _controlBudget;
     private readonly StaticFiles? _staticFiles;
     private readonly WebhookSender? _webhook;
+    private readonly ControlStats _controlStats = new();
+    private readonly MetricsServer? _metrics;
     private readonly CancellationTokenSource _abandonWebhook = new();
     private bool _controlFileOwned = true;
 
@@ -57,7 +60,23 @@ internal sealed class RelayHost : IDisposable
             _webhook = new WebhookSender(webhook, log);
             registry.Events.Add(_webhook.Queue);
         }
+
+        if (options.Metrics is { } metrics)
+        {
+            try
+            {
+                _metrics = MetricsServer.Start(metrics, new RelayMetrics(_context, _relay.History, _controlStats, _webhook, log), log);
+            }
+            catch
+            {
+                _webhook?.Dispose();
+                throw;
+            }
+        }
     }
+
+    /// <summary>Where <c>GET /metrics</c> is served; null without <c>--metrics</c>.</summary>
+    public IPEndPoint? MetricsEndPoint => _metrics?.EndPoint;
 
     /// <summary>The bound TCP endpoint (the real port when <c>--port 0</c> was asked for).</summary>
     public IPEndPoint HttpEndPoint => (IPEndPoint)_http.LocalEndPoint;
@@ -83,14 +102,21 @@ internal sealed class RelayHost : IDisposable
         }
 
         Listener http = StartHttp(options, log);
+        Listener? control = null;
         try
         {
-            Listener control = ControlSocketFile.Listen(options.Control, options.ControlMode, log);
+            control = ControlSocketFile.Listen(options.Control, options.ControlMode, log);
             return new RelayHost(options, log, http, control, staticFiles);
         }
         catch
         {
             http.Dispose();
+            if (control is not null)
+            {
+                control.Dispose();
+                ControlSocketFile.Remove(options.Control);
+            }
+
             throw;
         }
     }
@@ -100,7 +126,8 @@ internal sealed class RelayHost : IDisposable
     public async Task RunAsync(CancellationToken stop)
     {
         _log.Info($"listening on {HttpEndPoint} path {_options.Path}, control socket {_options.Control}" +
-            (_staticFiles is null ? "" : $", static files from {Path.GetFullPath(_options.Static!)}"));
+            (_staticFiles is null ? "" : $", static files from {Path.GetFullPath(_options.Static!)}") +
+            (_metrics is null ? "" : $", metrics on http://{_metrics.EndPoint}{MetricsServer.MetricsPath}"));
         var policy = new HandshakePolicy(_options.AllowedOrigins, _options.Secret,
             () => DateTimeOffset.UtcNow.ToUnixTimeSeconds(), _options.MaxChannels);
         var httpOptions = new HttpOptions
@@ -110,8 +137,11 @@ internal sealed class RelayHost : IDisposable
             MaxConnections = _options.MaxConnections,
             TrustProxy = _options.TrustProxy,
         };
-        var handler = new HttpConnectionHandler(httpOptions, _context, policy, _staticFiles, stop);
-        Task httpLoop = _http.AcceptLoopAsync(handler.HandleAsync, stop);
+        // The TCP listener stays open until every client is closed: meanwhile it answers upgrades and /healthz
+        // with 503, so that a load balancer sees the relay go before its connections do.
+        using var listening = new CancellationTokenSource();
+        var handler = new HttpConnectionHandler(httpOptions, _context, policy, _staticFiles, stop, listening.Token);
+        Task httpLoop = _http.AcceptLoopAsync(handler.HandleAsync, listening.Token);
         Task controlLoop = _control.AcceptLoopAsync(socket => ServeControlAsync(socket, stop), stop);
         Task pings = _options.PingInterval > 0
             ? _context.Keepalive.RunAsync(_context.Live, TimeSpan.FromSeconds(_options.PingInterval), stop)
@@ -127,14 +157,18 @@ internal sealed class RelayHost : IDisposable
         Task presence = EveryAsync(TimeSpan.FromMilliseconds(100), _context.Registry.Presence.Tick, stop);
         using var trimmer = new MemoryTrimmer(_context.Live, _context.Stats, _log, TimeSpan.FromMilliseconds(500));
         Task webhook = RunWebhookAsync();
+        Task metrics = _metrics?.RunAsync(listening.Token) ?? Task.CompletedTask;
 
-        await Task.WhenAll(httpLoop, controlLoop, pings, backlogs, expiry, presence).ConfigureAwait(false);
+        await Task.WhenAll(controlLoop, pings, backlogs, expiry, presence).ConfigureAwait(false);
         // SPEC order: stop accepting, close 1001 to every client and wait for them (at most the shutdown
         // timeout), then remove the control socket file.
         _log.Info($"shutting down: closing {_context.Live.Count} connection(s)");
-        _http.Dispose();
         _control.Dispose();
         await CloseAllAsync().ConfigureAwait(false);
+        await listening.CancelAsync().ConfigureAwait(false);
+        await httpLoop.ConfigureAwait(false);
+        _http.Dispose();
+        await metrics.ConfigureAwait(false);
         await DrainWebhookAsync(webhook).ConfigureAwait(false);
         Dispose();
         _log.Info("stopped");
@@ -178,7 +212,7 @@ internal sealed class RelayHost : IDisposable
     private async Task ServeControlAsync(Socket socket, CancellationToken stop)
     {
         _log.Debug("control connection opened");
-        var connection = new ControlConnection(socket, new ControlDispatcher(_relay, _log, _webhook), _options.MaxMessage, _options.SendQueue,
+        var connection = new ControlConnection(socket, new ControlDispatcher(_relay, _log, _webhook, _controlStats), _options.MaxMessage, _options.SendQueue,
             _controlBudget, _log);
         await connection.RunAsync(stop).ConfigureAwait(false);
         _log.Debug("control connection closed");
@@ -236,6 +270,7 @@ internal sealed class RelayHost : IDisposable
     public void Dispose()
     {
         _webhook?.Dispose();
+        _metrics?.Dispose();
         _http.Dispose();
         _control.Dispose();
         if (_controlFileOwned)

@@ -37,6 +37,10 @@ internal sealed record RelayOptions
     public int HandshakeTimeout { get; init; } = 10;
     public int MaxConnections { get; init; } = 100_000;
     public LogLevel LogLevel { get; init; } = LogLevel.Info;
+    public LogFormat LogFormat { get; init; } = LogFormat.Text;
+
+    /// <summary>Where <c>GET /metrics</c> is served (<c>--metrics</c>); null for nowhere.</summary>
+    public IPEndPoint? Metrics { get; init; }
     public bool Echo { get; init; }
     public string? Secret { get; init; }
     public IReadOnlyList<string> AllowedOrigins { get; init; } = [];

@@ -11,15 +11,14 @@ namespace RawRelay.Http;
 /// <summary>
 /// Serves one accepted TCP connection until its upgrade: reads the request head (8 KiB, within
 /// <c>--handshake-timeout</c>), then answers it with a static file, a refusal, or 101 and hands the
-/// socket to a registered <see cref="WebSocketConnection"/>. Thread-safe: shared by all connections.
+/// socket to a registered <see cref="WebSocketConnection"/>. From SIGTERM (<c>stopping</c>) until the listener
+/// closes (<c>closed</c>, once every client has been closed) it still answers: upgrades and <c>/healthz</c>
+/// with 503, static files as before. Thread-safe: shared by all connections.
 /// </summary>
 internal sealed class HttpConnectionHandler
 {
-    private static readonly StreamPipeReaderOptions HeadReaderOptions =
-        new(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true);
-
-    /// <summary>How long a client may take to read a refusal, or each chunk of a static file.</summary>
-    private static readonly TimeSpan ResponseTimeout = TimeSpan.FromSeconds(10);
+    /// <summary>Where a load balancer asks whether the relay accepts connections (SPEC).</summary>
+    public const string HealthPath = "/healthz";
 
     /// <summary>A static file is read and sent this much at a time.</summary>
     private const int FileChunkBytes = 64 * 1024;
@@ -29,15 +28,17 @@ internal sealed class HttpConnectionHandler
     private readonly HandshakePolicy _policy;
     private readonly StaticFiles? _staticFiles;
     private readonly CancellationToken _stopping;
+    private readonly CancellationToken _closed;
 
     public HttpConnectionHandler(HttpOptions options, ConnectionContext context, HandshakePolicy policy,
-        StaticFiles? staticFiles, CancellationToken stopping)
+        StaticFiles? staticFiles, CancellationToken stopping, CancellationToken closed)
     {
         _options = options;
         _context = context;
         _policy = policy;
         _staticFiles = staticFiles;
         _stopping = stopping;
+        _closed = closed;
     }
 
     /// <summary>Runs the handshake; an accepted connection then runs on its own task.</summary>
@@ -48,7 +49,7 @@ internal sealed class HttpConnectionHandler
             socket.NoDelay = true;
             WebSocketConnection? connection = await HandshakeAsync(socket).ConfigureAwait(false);
             if (connection is null)
-                await CloseGracefullyAsync(socket).ConfigureAwait(false);
+                await HttpExchange.CloseGracefullyAsync(socket).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException)
         {
@@ -70,10 +71,10 @@ internal sealed class HttpConnectionHandler
     /// <summary>The registered connection, already running, or null when the request was answered otherwise.</summary>
     private async Task<WebSocketConnection?> HandshakeAsync(Socket socket)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_closed);
         timeout.CancelAfter(TimeSpan.FromSeconds(_options.HandshakeTimeout));
         var stream = new NetworkStream(socket, ownsSocket: false);
-        PipeReader pipe = PipeReader.Create(stream, HeadReaderOptions);
+        PipeReader pipe = PipeReader.Create(stream, HttpExchange.HeadReaderOptions);
         var reader = new LineReader(pipe, RequestHeadReader.MaxHeadBytes);
         try
         {
@@ -82,15 +83,15 @@ internal sealed class HttpConnectionHandler
             {
                 result = await RequestHeadReader.ReadAsync(reader, timeout.Token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (!_stopping.IsCancellationRequested)
+            catch (OperationCanceledException) when (!_closed.IsCancellationRequested)
             {
-                await RefuseAsync(socket, 408, "request not complete in time").ConfigureAwait(false);
+                await RefuseHandshakeAsync(socket, 408, "request not complete in time").ConfigureAwait(false);
                 return null;
             }
 
             if (result.Head is not { } head)
             {
-                await RefuseAsync(socket, result.Status, result.Reason).ConfigureAwait(false);
+                await RefuseHandshakeAsync(socket, result.Status, result.Reason).ConfigureAwait(false);
                 return null;
             }
 
@@ -100,10 +101,16 @@ internal sealed class HttpConnectionHandler
                 return null;
             }
 
+            if (_stopping.IsCancellationRequested)
+            {
+                await RefuseHandshakeAsync(socket, 503, "shutting down").ConfigureAwait(false);   // the listener closes soon
+                return null;
+            }
+
             HandshakeDecision decision = HandshakeValidator.Validate(result, _policy);
             if (!decision.Accepted)
             {
-                await RefuseAsync(socket, decision.Status, decision.Reason).ConfigureAwait(false);
+                await RefuseHandshakeAsync(socket, decision.Status, decision.Reason).ConfigureAwait(false);
                 return null;
             }
 
@@ -116,13 +123,15 @@ internal sealed class HttpConnectionHandler
             connection.QueueResponse(HttpResponses.SwitchingProtocols(decision.Key, decision.Protocol));
             if (!_context.Registry.TryAdd(connection, _options.MaxConnections))
             {
-                await RefuseAsync(socket, 503, "too many connections").ConfigureAwait(false);
+                await RefuseHandshakeAsync(socket, 503, "too many connections").ConfigureAwait(false);
                 return null;
             }
 
             _context.Stats.ConnectionOpened();
+            _context.Stats.Handshake(101);
             if (_context.Log.IsEnabled(LogLevel.Info))
-                _context.Log.Info($"open {connection.Id} {connection.RemoteAddress}");
+                _context.Log.Info($"open {connection.Id} {connection.RemoteAddress}",
+                    LogField.Of("id", connection.Id), LogField.Of("peer", connection.RemoteAddress));
             byte[] received = System.Buffers.BuffersExtensions.ToArray(reader.Buffered);   // the pipe is completed below
             _ = connection.RunAsync(received);
             if (_stopping.IsCancellationRequested)
@@ -137,6 +146,16 @@ internal sealed class HttpConnectionHandler
 
     private async Task ServeOtherPathAsync(Socket socket, RequestHead head, RequestHeadResult result)
     {
+        if (head.Path == HealthPath && head.Method is "GET" or "HEAD" && !result.IsMalformed)
+        {
+            // 200 while the relay accepts connections; 503 from SIGTERM until the listener closes.
+            byte[] answer = _stopping.IsCancellationRequested
+                ? HttpResponses.Complete(503, "text/plain; charset=utf-8", "shutting down\n"u8, head.Method == "HEAD")
+                : HttpResponses.Complete(200, "text/plain; charset=utf-8", "ok\n"u8, head.Method == "HEAD");
+            await HttpExchange.SendWithinAsync(socket, answer).ConfigureAwait(false);
+            return;
+        }
+
         using StaticFile? file = _staticFiles?.Open(head.Path);
         if (file is null)
         {
@@ -156,14 +175,14 @@ internal sealed class HttpConnectionHandler
             return;
         }
 
-        await SendWithinAsync(socket, HttpResponses.FileHead(file.ContentType, file.Length)).ConfigureAwait(false);
+        await HttpExchange.SendWithinAsync(socket, HttpResponses.FileHead(file.ContentType, file.Length)).ConfigureAwait(false);
         if (head.Method == "GET")
             await SendFileAsync(socket, file).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Sends the file's <see cref="StaticFile.Length"/> bytes a chunk at a time, each read off the engine
-    /// threads and each to be taken by the client within <see cref="ResponseTimeout"/>: memory stays one
+    /// threads and each to be taken by the client within <see cref="HttpExchange.ResponseTimeout"/>: memory stays one
     /// chunk however large the file. A file that shrank meanwhile ends the response early, and the closed
     /// connection tells the client that its body is short of Content-Length.
     /// </summary>
@@ -175,10 +194,10 @@ internal sealed class HttpConnectionHandler
             for (long offset = 0; offset < file.Length;)
             {
                 int wanted = (int)Math.Min(chunk.Length, file.Length - offset);
-                int read = await RandomAccess.ReadAsync(file.Handle, chunk.AsMemory(0, wanted), offset, _stopping).ConfigureAwait(false);
+                int read = await RandomAccess.ReadAsync(file.Handle, chunk.AsMemory(0, wanted), offset, _closed).ConfigureAwait(false);
                 if (read == 0)
                     return;
-                await SendWithinAsync(socket, chunk.AsMemory(0, read)).ConfigureAwait(false);
+                await HttpExchange.SendWithinAsync(socket, chunk.AsMemory(0, read)).ConfigureAwait(false);
                 offset += read;
             }
         }
@@ -188,43 +207,13 @@ internal sealed class HttpConnectionHandler
         }
     }
 
+    /// <summary>Refuses a request to the WebSocket endpoint (or one not read in time), and counts it by its status.</summary>
+    private Task RefuseHandshakeAsync(Socket socket, int status, string reason)
+    {
+        _context.Stats.Handshake(status);
+        return RefuseAsync(socket, status, reason);
+    }
+
     private static Task RefuseAsync(Socket socket, int status, string reason) =>
-        SendWithinAsync(socket, HttpResponses.Refusal(status, reason));
-
-    /// <summary>Sends a response, or part of one; a client that does not take it within <see cref="ResponseTimeout"/> is dropped.</summary>
-    private static async Task SendWithinAsync(Socket socket, ReadOnlyMemory<byte> response)
-    {
-        using var timeout = new CancellationTokenSource(ResponseTimeout);
-        await socket.SendAsync(response, SocketFlags.None, timeout.Token).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Ends a plain HTTP exchange without a reset: shut down our side, read what the client still sends
-    /// (at most a second and 64 KiB), then close; closing with unread bytes would make the kernel send an
-    /// RST, which can destroy the response before the client reads it.
-    /// </summary>
-    private static async Task CloseGracefullyAsync(Socket socket)
-    {
-        try
-        {
-            socket.Shutdown(SocketShutdown.Send);
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-            var drain = new byte[4096];
-            for (int total = 0; total < 64 * 1024;)
-            {
-                int read = await socket.ReceiveAsync(drain, SocketFlags.None, timeout.Token).ConfigureAwait(false);
-                if (read == 0)
-                    break;
-                total += read;
-            }
-        }
-        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
-        {
-            // The client reset or lingered; either way the exchange is over.
-        }
-        finally
-        {
-            socket.Dispose();
-        }
-    }
+        HttpExchange.SendWithinAsync(socket, HttpResponses.Refusal(status, reason));
 }

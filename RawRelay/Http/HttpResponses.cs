@@ -31,6 +31,21 @@ internal static class HttpResponses
         return Encoding.UTF8.GetBytes(head.ToString());
     }
 
+    /// <summary>
+    /// A whole response with a body made in memory (health, metrics), then the connection is closed; a HEAD
+    /// gets the head alone.
+    /// </summary>
+    public static byte[] Complete(int status, string contentType, ReadOnlySpan<byte> body, bool headOnly = false)
+    {
+        byte[] head = Encoding.ASCII.GetBytes(
+            $"HTTP/1.1 {status} {ReasonPhrase(status)}\r\n" +
+            $"Content-Type: {contentType}\r\n" +
+            $"Content-Length: {body.Length}\r\n" +
+            "Cache-Control: no-cache\r\n" +
+            "Connection: close\r\n\r\n");
+        return headOnly ? head : [.. head, .. body];
+    }
+
     /// <summary>The head of a 200 response for a static file; the body follows unless it is a HEAD.</summary>
     public static byte[] FileHead(string contentType, long length) => Encoding.ASCII.GetBytes(
         "HTTP/1.1 200 OK\r\n" +
@@ -51,6 +66,7 @@ internal static class HttpResponses
         408 => "Request Timeout",
         426 => "Upgrade Required",
         431 => "Request Header Fields Too Large",
+        500 => "Internal Server Error",
         503 => "Service Unavailable",
         _ => "Error",
     };

@@ -15,6 +15,9 @@ internal sealed class EventBus
     private IEventConsumer[] _consumers = [];
     private long _nextId;
 
+    /// <summary>Consumers now (WATCH connections and the webhook).</summary>
+    public int Consumers => Volatile.Read(ref _consumers).Length;
+
     /// <summary>True while some consumer takes events.</summary>
     public bool IsWanted => Volatile.Read(ref _consumers).Length > 0;
 

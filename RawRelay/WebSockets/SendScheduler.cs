@@ -53,6 +53,15 @@ internal static class SendScheduler
             ThreadPool.UnsafeQueueUserWorkItem(static c => c.Drain(), connection, preferLocal: true);
     }
 
+    /// <summary>Another writer (a WATCH connection) has bytes and nobody writes them: with the current round, or soon.</summary>
+    public static void Schedule(IDrainable writer)
+    {
+        if (t_current is { } round)
+            round.Others.Add(writer);
+        else
+            ThreadPool.UnsafeQueueUserWorkItem(static w => w.Drain(), writer, preferLocal: true);
+    }
+
     /// <summary>Runs <see cref="WebSocketConnection.RunDeferred"/> with the current round's flush, or soon.</summary>
     public static void Defer(WebSocketConnection connection)
     {
@@ -82,6 +91,16 @@ internal static class SendScheduler
 }
 
 /// <summary>
+/// A writer other than a WebSocket connection's that the rounds drain the same way: once per round, on the
+/// thread that flushes it, never under a stream's lock.
+/// </summary>
+internal interface IDrainable
+{
+    /// <summary>Writes what is waiting without blocking; what the socket does not take at once is finished asynchronously.</summary>
+    void Drain();
+}
+
+/// <summary>
 /// Connections that got frames (and teardowns that were asked for) while this round was in use, to be
 /// drained together by <see cref="Flush"/>. A large round is shared with a pool thread, never waited for.
 /// Not thread-safe: used by one thread at a time (a control connection's, or a thread's own cork).
@@ -93,8 +112,9 @@ internal sealed class SendRound
 
     internal readonly List<WebSocketConnection> Drains = [];
     internal readonly List<WebSocketConnection> Deferred = [];
+    internal readonly List<IDrainable> Others = [];
 
-    public bool IsEmpty => Drains.Count == 0 && Deferred.Count == 0;
+    public bool IsEmpty => Drains.Count == 0 && Deferred.Count == 0 && Others.Count == 0;
 
     /// <summary>Drains every connection of the round, then runs the teardowns; what they schedule joins in.</summary>
     public void Flush()
@@ -104,6 +124,9 @@ internal sealed class SendRound
         {
             DrainAll();
             Drains.Clear();
+            for (int i = 0; i < Others.Count; i++)
+                Others[i].Drain();
+            Others.Clear();
             for (int i = 0; i < Deferred.Count; i++)
                 Deferred[i].RunDeferred();
             Deferred.Clear();

@@ -151,6 +151,7 @@ internal sealed partial class WebSocketConnection : IFrameHandler
                 // control connection's unfinished input is (see Limits).
                 ArrayPool<byte>.Shared.Return(grown);
                 ReleaseKeptMessage();
+                _context.Stats.BusyRefused();
                 Shutdown(EndReason.Busy, CloseCode.TryAgainLater, "busy");
                 return;
             }
@@ -176,6 +177,7 @@ internal sealed partial class WebSocketConnection : IFrameHandler
         if (!TakeMessageAllowance())
         {
             ReleaseKeptMessage();
+            _context.Stats.RateLimitHit();
             Shutdown(EndReason.RateLimited, CloseCode.PolicyViolation, "rate limit");
             return;
         }

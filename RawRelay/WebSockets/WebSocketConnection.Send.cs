@@ -169,6 +169,16 @@ internal sealed partial class WebSocketConnection
     /// is due, so whoever holds a stale reference may call it. Only <see cref="SendScheduler"/>, an early
     /// drain of a long batch, and this writer's own asynchronous send call it.
     /// </summary>
+    /// <summary>What this connection's queue keeps alive and what it is writing, in bytes (the metrics' queued bytes).</summary>
+    public long QueuedBytes
+    {
+        get
+        {
+            lock (this)
+                return _queue.Cost + _inFlight;
+        }
+    }
+
     internal void Drain()
     {
         byte[] gather = t_gather ??= GC.AllocateUninitializedArray<byte>(GatherSize);

@@ -90,7 +90,7 @@ internal sealed partial class WebSocketConnection : IRelayConnection
     {
         (EndReason reason, CloseCode code) = EndReasons.Classify(failure);
         if (reason == EndReason.InternalError)
-            _context.Log.Error($"connection {Id} {RemoteAddress} failed", failure);
+            _context.Log.Error($"connection {Id} {RemoteAddress} failed", failure, LogField.Of("id", Id), LogField.Of("peer", RemoteAddress));
         if (reason != EndReason.None)
             Shutdown(reason, code, code == CloseCode.None ? "" : "internal error");
 
@@ -101,9 +101,13 @@ internal sealed partial class WebSocketConnection : IRelayConnection
         _context.Live.Closed(this);
         if (!_context.Log.IsEnabled(LogLevel.Info))
             return;
-        _context.Log.Info($"closed {Id} {RemoteAddress} reason={Describe(_endReason)}" +
-            (_endCode == CloseCode.None ? "" : $" code={(int)_endCode}") +
-            $" after {(Environment.TickCount64 - _openedAt) / 1000.0:0.0}s");
+        double seconds = Math.Round((Environment.TickCount64 - _openedAt) / 1000.0, 1);
+        string why = Describe(_endReason);
+        LogField[] fields = [LogField.Of("id", Id), LogField.Of("peer", RemoteAddress), LogField.Of("reason", why), LogField.Of("seconds", seconds)];
+        if (_endCode == CloseCode.None)
+            _context.Log.Info($"closed {Id} {RemoteAddress} reason={why} after {seconds:0.0}s", fields);
+        else
+            _context.Log.Info($"closed {Id} {RemoteAddress} reason={why} code={(int)_endCode} after {seconds:0.0}s", [.. fields, LogField.Of("code", (int)_endCode)]);
     }
 
     /// <summary>Starts the closing handshake (close command of the control socket).</summary>
@@ -129,7 +133,9 @@ internal sealed partial class WebSocketConnection : IRelayConnection
         if (reason == EndReason.SlowClient)
         {
             _context.Stats.SlowClientDropped();
-            _context.Log.Warn($"slow client {Id} {RemoteAddress}: {DescribeCutOff()}, cut off");
+            string cause = DescribeCutOff();
+            _context.Log.Warn($"slow client {Id} {RemoteAddress}: {cause}, cut off",
+                LogField.Of("id", Id), LogField.Of("peer", RemoteAddress), LogField.Of("reason", "slow-client"), LogField.Of("cause", cause));
         }
 
         if (code == CloseCode.None)
