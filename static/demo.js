@@ -1,7 +1,8 @@
 /*
- * What the demo pages (index.html, the board; feed.html, a topic's live feed) share: random ids,
- * tokens from token.php, the connection through rawrelay.js (window.RawRelay: reconnects, resumes,
- * drops duplicates) and its state, and messages shown as text, never as HTML. window.RawRelayDemo.
+ * What the demo pages (index.html, the board; feed.html, a topic's live feed; chat.html, a chat room)
+ * share: random ids, tokens from token.php, the connection through rawrelay.js (window.RawRelay:
+ * reconnects, resumes, drops duplicates) and its state, stored messages then live ones, each once,
+ * and messages shown as text, never as HTML. window.RawRelayDemo.
  */
 (function () {
   'use strict';
@@ -63,15 +64,26 @@
     return String(data);
   }
 
-  // The list element as a list of messages: add(text, date) appends one with its time (now when no
-  // date is given), clear() empties it. Text goes in as text, never as HTML.
+  // The list element as a list of messages: add(text, date, who) appends one with its time (now when
+  // no date is given) and, when given, who wrote it (a name before the text); clear() empties it.
+  // Text goes in as text, never as HTML.
   function messageList(listEl) {
     return {
-      add: function (text, date) {
+      add: function (text, date, who) {
         var atBottom = listEl.scrollHeight - listEl.scrollTop - listEl.clientHeight < 40;
         var when = date || new Date();
         var li = document.createElement('li');
-        li.textContent = text;
+        if (who === undefined || who === null) {
+          li.textContent = text;
+        } else {
+          var name = document.createElement('span');
+          name.className = 'who';
+          name.textContent = who;
+          var said = document.createElement('span');
+          said.className = 'text';
+          said.textContent = text;
+          li.append(name, said);
+        }
         li.setAttribute('data-time', two(when.getHours()) + ':' + two(when.getMinutes()) + ':' + two(when.getSeconds()));
         listEl.appendChild(li);
         while (listEl.children.length > MAX_SHOWN) listEl.removeChild(listEl.firstChild);
@@ -79,6 +91,48 @@
       },
       clear: function () {
         listEl.textContent = '';
+      }
+    };
+  }
+
+  // A page that shows what PHP stored and then the live messages (feed.html, chat.html) shows each
+  // stored message once, by the id PHP gave it: one published while PHP read the state comes both in
+  // the state and live. Live messages that come while the state is (re)loading wait for it.
+  //   var view = storedAndLive(show, clear);   show(item) appends an item, clear() empties the list
+  //   view.live(item)      a live item: { id: <PHP's id, or null when it has none>, ... }
+  //   view.reload()        holds live items from now until the next state(); false when already holding
+  //   view.state(items)    shows the stored items (the list rebuilt; null: keep it), then the held ones
+  function storedAndLive(show, clear) {
+    var shownIds = new Set();
+    var waiting = [];            // live items held back while the state loads; null once it has
+
+    function add(item) {
+      if (item.id !== null && item.id !== undefined) {
+        if (shownIds.has(item.id)) return;
+        shownIds.add(item.id);
+      }
+      show(item);
+    }
+
+    return {
+      live: function (item) {
+        if (waiting !== null) waiting.push(item);
+        else add(item);
+      },
+      reload: function () {
+        if (waiting !== null) return false;
+        waiting = [];
+        return true;
+      },
+      state: function (items) {
+        if (Array.isArray(items)) {
+          clear();
+          shownIds.clear();
+          items.forEach(add);
+        }
+        var held = waiting || [];
+        waiting = null;
+        held.forEach(add);
       }
     };
   }
@@ -178,6 +232,7 @@
     tabId: tabId,
     messageText: messageText,
     messageList: messageList,
+    storedAndLive: storedAndLive,
     setState: setState,
     connect: connect,
     fetchJson: fetchJson,

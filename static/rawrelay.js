@@ -18,6 +18,9 @@
  *     onError(error) {},              // a frame without a valid header (dropped), a failed token
  *                                     // function, a URL the browser refused; default console.warn
  *   });
+ *   relay.send('text');               // a message to the relay (text, or an ArrayBuffer / typed array for
+ *                                     // binary): true when it went out on the open connection, false when
+ *                                     // there is none (connecting, closed, stopped); nothing is queued
  *   relay.positions();                // { stream: 'epoch:offset', ... } as the client has them now
  *   relay.state;                      // the last state onStatus was given
  *   relay.close();                    // closes the socket (1000) and stops reconnecting
@@ -59,6 +62,12 @@
  * A relay that does not select rawrelay.v1 (an older one) still works: messages then come with
  * stream, epoch, offset and position null, and nothing is resumed.
  *
+ * Sending: relay.send(data) writes one message on the open connection, a text message for a string,
+ * a binary one for an ArrayBuffer or typed array. The relay does not pass it to other browsers: it
+ * becomes a message event for PHP (the relay's WATCH and --webhook), which decides what to do with it,
+ * e.g. check it, store it and publish it to a channel. While there is no open connection send()
+ * returns false and sends nothing; the page says so, or tries again once onStatus says 'open'.
+ *
  * Bad options (an id or channel the relay would refuse, a malformed position) throw a TypeError
  * from connect(). An exception thrown by a callback is reported (reportError) and does not stop
  * the client; what goes wrong on the way (see onError) does not stop it either. Testing hooks: options.WebSocket (the constructor), options.storage (a Storage, or
@@ -76,6 +85,7 @@
   const STORAGE_PREFIX = 'rawrelay.positions ';
   const STABLE_MS = 5000;                 // open this long: the backoff starts again from its minimum
   const MAX_HEADER = 400;                 // "#" + a 128-character id or a 200-character channel, epoch, offset
+  const OPEN = 1;                         // WebSocket.OPEN
 
   const ID = /^[\x21-\x7E]{1,128}$/;
   const CHANNEL = /^[A-Za-z0-9_\-=@,.;]{1,200}$/;
@@ -127,6 +137,11 @@
     const lf = bytes.subarray(0, MAX_HEADER + 1).indexOf(10);
     const header = lf > 0 ? parseHeader(String.fromCharCode.apply(null, bytes.subarray(0, lf))) : null;
     return header ? { kind: 'message', ...header, data: bytes.subarray(lf + 1) } : null;
+  }
+
+  /** True for what WebSocket.send() sends as a binary message: an ArrayBuffer or a view of one. */
+  function isBytes(data) {
+    return data instanceof ArrayBuffer || ArrayBuffer.isView(data);
   }
 
   /** The query parameters that resume each stream: 'since=orders%20k3f9x%3A41&since=...' ('' for none). */
@@ -293,6 +308,15 @@
     const client = {
       state: 'connecting',
       positions: () => positions.toObject(),
+      send(data) {
+        if (typeof data !== 'string' && !isBytes(data)) {
+          throw new TypeError('RawRelay send: a message is a string (text) or an ArrayBuffer or typed array (binary)');
+        }
+        const ws = socket;
+        if (stopped || !ws || ws.readyState !== OPEN) return false;
+        ws.send(data);
+        return true;
+      },
       close() {
         if (stopped) return;
         stopped = true;

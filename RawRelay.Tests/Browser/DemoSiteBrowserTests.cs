@@ -9,7 +9,7 @@ namespace RawRelay.Tests.Browser;
 /// publish.php, feed-state.php) run on <c>php -S</c> over the same static/ folder and reach the relay
 /// through the control socket, and the browser sends a page's requests for <c>.php</c> there, so to the
 /// page one site serves both, as Apache does. The relay keeps history (<c>--history 100</c>, as
-/// <c>make run</c> starts it). A subclass tests one page.
+/// <c>make run</c> starts it), and a webhook to php -S when a subclass asks for one. A subclass tests one page.
 /// </summary>
 public abstract class DemoSiteBrowserTests
 {
@@ -24,8 +24,9 @@ public abstract class DemoSiteBrowserTests
     {
         TestEnvironment.RequireOnPath("php", "php-cli");
         HeadlessChromium.RequireInstalled();
+        _phpPort = LoopbackPort.Free();                 // known before the relay starts, for its webhook
         Relay = StartRelay(port: 0, RelayFixture.TempSocketPath());
-        Php = await PhpServer.StartAsync(TestEnvironment.StaticFolder(), Relay.ControlPath);
+        Php = await PhpServer.StartAsync(TestEnvironment.StaticFolder(), Relay.ControlPath, PhpEnvironment, _phpPort);
         Browser = await HeadlessChromium.LaunchAsync();
         await Browser.SendPhpRequestsToAsync(Php.BaseUrl);
     }
@@ -41,6 +42,14 @@ public abstract class DemoSiteBrowserTests
             await Relay.DisposeAsync();
     }
 
+    private int _phpPort;
+
+    /// <summary>What php -S gets in its environment besides the control socket (none unless a subclass says).</summary>
+    private protected virtual IReadOnlyDictionary<string, string>? PhpEnvironment => null;
+
+    /// <summary>The relay's webhook, given the port php -S listens on (none unless a subclass says).</summary>
+    private protected virtual global::RawRelay.Webhooks.WebhookOptions? Webhook(int phpPort) => null;
+
     /// <summary>Messages the relay keeps per stream, as <c>make run</c> has it.</summary>
     private protected const int History = 100;
 
@@ -51,7 +60,7 @@ public abstract class DemoSiteBrowserTests
     private protected RelayFixture StartRelay(int port, string controlPath) =>
         RelayFixture.Start(o => o with
         {
-            Port = port, Control = controlPath, Static = SiteFolder, History = History,
+            Port = port, Control = controlPath, Static = SiteFolder, History = History, Webhook = Webhook(_phpPort),
             LogLevel = global::RawRelay.Diagnostics.LogLevel.Info,
         });
 

@@ -13,5 +13,5 @@ public sealed class ApacheEndToEndTests(bool withSecret) : DeployedSiteTests(wit
 
     private protected override string? MissingReason() => ApacheServer.MissingReason();
 
-    private protected override async Task<IWebServer> StartServerAsync(string site) => await ApacheServer.StartAsync(site);
+    private protected override async Task<IWebServer> StartServerAsync(string site, int port) => await ApacheServer.StartAsync(site, port);
 }

@@ -58,14 +58,14 @@ internal sealed class ApacheServer : IWebServer
     }
 
     /// <summary>
-    /// Starts Apache with <paramref name="site"/>, its workers as Debian's Apache user and group, and waits
-    /// until its port accepts connections.
+    /// Starts Apache with <paramref name="site"/> on <paramref name="port"/> (0: a free one), its workers as
+    /// Debian's Apache user and group, and waits until its port accepts connections.
     /// </summary>
-    public static async Task<ApacheServer> StartAsync(string site)
+    public static async Task<ApacheServer> StartAsync(string site, int port = 0)
     {
         (string user, string group) = RunAs();
         string serverRoot = ServerProcess.CreateFolder("rr-apache-");
-        int port = LoopbackPort.Free();
+        port = port == 0 ? LoopbackPort.Free() : port;
         string sitePath = Path.Combine(serverRoot, "rawrelay.conf");
         await File.WriteAllTextAsync(sitePath, DeployFiles.Swap(site, "<VirtualHost *:80>", $"<VirtualHost 127.0.0.1:{port}>"));
         string config = Path.Combine(serverRoot, "apache2.conf");

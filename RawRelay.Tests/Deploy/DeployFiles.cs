@@ -4,13 +4,14 @@ namespace RawRelay.Tests.Deploy;
 
 /// <summary>
 /// The repository's deployment files (RawRelay/deploy/) as the tests read them: the systemd unit's
-/// settings and command line, the web server sites. Thread-safe (reads files only).
+/// settings and command line, its defaults file, the web server sites. Thread-safe (reads files only).
 /// </summary>
 internal static class DeployFiles
 {
     public const string Unit = "rawrelay.service";
     public const string ApacheSite = "apache-rawrelay.conf";
     public const string NginxSite = "nginx-rawrelay.conf";
+    public const string Defaults = "rawrelay.default";
 
     public static string DeployDirectory => Path.Combine(TestEnvironment.RepositoryRoot(), "RawRelay", "deploy");
 
@@ -39,6 +40,23 @@ internal static class DeployFiles
         return at >= 0 && at + 1 < arguments.Count
             ? arguments[at + 1]
             : throw new InvalidOperationException($"{Unit}'s ExecStart has no {option} with a value");
+    }
+
+    /// <summary>
+    /// The settings of rawrelay.default that it shows commented out (<c>#NAME=value</c>), by name, turned
+    /// on: each of <paramref name="names"/> must be there once.
+    /// </summary>
+    public static Dictionary<string, string> CommentedDefaults(params string[] names)
+    {
+        var settings = new Dictionary<string, string>();
+        foreach (string name in names)
+        {
+            string[] lines = Read(Defaults).Split('\n').Where(line => line.StartsWith($"#{name}=", StringComparison.Ordinal)).ToArray();
+            lines.Should().ContainSingle($"{Defaults} shows how to set {name}");
+            settings[name] = lines[0][(name.Length + 2)..].Trim();
+        }
+
+        return settings;
     }
 
     /// <summary>Replaces a production value of a deploy file with a test's; the value must be there.</summary>

@@ -48,6 +48,26 @@ public sealed class DeployFilesTests
         DeployFiles.Read(site).Should().Contain(line);
     }
 
+    [Test]
+    public void The_defaults_turn_the_relays_webhook_to_the_sites_chat_hook()
+    {
+        Dictionary<string, string> defaults = DeployFiles.CommentedDefaults("RAWRELAY_WEBHOOK", "RAWRELAY_WEBHOOK_SECRET");
+        var commandLine = new RelayCommandLine();
+        System.CommandLine.ParseResult parsed = commandLine.Parse(DeployFiles.UnitArguments(), defaults);
+
+        RelayOptions? options = commandLine.ToOptions(parsed, out string problem);
+
+        options.Should().NotBeNull(problem);
+        options!.Webhook!.Url.Should().Be(new Uri("http://127.0.0.1/chat-hook.php"), "the web server on the relay's box");
+        File.Exists(Path.Combine(TestEnvironment.StaticFolder(), options.Webhook.Url.AbsolutePath.TrimStart('/'))).Should().BeTrue();
+        options.Webhook.Secret.Should().Be(defaults["RAWRELAY_WEBHOOK_SECRET"]);
+    }
+
+    [TestCase(DeployFiles.ApacheSite, "    # SetEnv RAWRELAY_WEBHOOK_SECRET {secret}\n", TestName = "Apache can give PHP the webhook secret the defaults give the relay")]
+    [TestCase(DeployFiles.NginxSite, "        # fastcgi_param RAWRELAY_WEBHOOK_SECRET {secret};\n", TestName = "nginx can give PHP the webhook secret the defaults give the relay")]
+    public void Site_can_give_PHP_the_webhook_secret(string site, string expected) =>
+        DeployFiles.Read(site).Should().Contain(expected.Replace("{secret}", DeployFiles.CommentedDefaults("RAWRELAY_WEBHOOK_SECRET")["RAWRELAY_WEBHOOK_SECRET"], StringComparison.Ordinal));
+
     [Test, CancelAfter(60_000)]
     public async Task Systemd_accepts_the_unit(CancellationToken ct)
     {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.WebSockets;
 using System.Text;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using RawRelay.Hosting;
 using RawRelay.Tests.Infrastructure;
@@ -12,18 +13,23 @@ namespace RawRelay.Tests.Deploy;
 /// loopback port, serving a copy of static/ (the install step's /var/www/rawrelay) with PHP and passing
 /// /websocket to the relay, which runs as deploy/rawrelay.service says (<see cref="UnitRelay"/>). The
 /// site is the shipped file with only the values a test must change swapped in: its document root, the
-/// relay's port, the control socket's path (and, by the server class, its listening port). PHP runs as
-/// Debian's web user, so only the group bits let send.php reach the socket: no permission is fixed up by
-/// the test. Each server runs twice: as shipped, and with a secret (the relay's --secret, and the site's
-/// commented RAWRELAY_SECRET line turned on), where a board first fetches its token from token.php, as
-/// index.html does. A subclass names the site and starts its server.
+/// relay's port, the control socket's path, the demo's data folder (and, by the server class, its
+/// listening port). PHP runs as Debian's web user, so only the group bits let send.php reach the socket:
+/// no permission is fixed up by the test. Each server runs twice: as shipped, and with secrets (the
+/// relay's --secret and the site's commented RAWRELAY_SECRET line turned on, where a board first fetches
+/// its token from token.php, as index.html does; and the relay's webhook, rawrelay.default's commented
+/// RAWRELAY_WEBHOOK lines, with the site's RAWRELAY_WEBHOOK_SECRET line, for the chat). A subclass names
+/// the site and starts its server.
 /// </summary>
 public abstract class DeployedSiteTests(bool withSecret)
 {
     private const string Secret = "a-long-random-secret-for-the-deploy-test";
+    private const string HookSecret = "a-long-random-webhook-secret-for-the-deploy-test";
+    private const string DemoData = "/var/lib/rawrelay-demo";
 
     private UnitRelay? _relay;
     private StaticSiteCopy? _documentRoot;
+    private string? _demoData;
     private IWebServer? _server;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(20) };
 
@@ -38,8 +44,8 @@ public abstract class DeployedSiteTests(bool withSecret)
     /// <summary>Why the server cannot run here (it is not installed, say), or null when it can.</summary>
     private protected abstract string? MissingReason();
 
-    /// <summary>Starts the server with <paramref name="site"/>, the site file with the test's values in it.</summary>
-    private protected abstract Task<IWebServer> StartServerAsync(string site);
+    /// <summary>Starts the server on <paramref name="port"/> with <paramref name="site"/>, the site file with the test's values in it.</summary>
+    private protected abstract Task<IWebServer> StartServerAsync(string site, int port);
 
     [OneTimeSetUp]
     public async Task StartRelayAndServer()
@@ -49,15 +55,19 @@ public abstract class DeployedSiteTests(bool withSecret)
         if (!Environment.IsPrivilegedProcess)
             Assert.Ignore("the web server switches its workers to www-data only when started as root");
 
-        _relay = await UnitRelay.StartAsync(withSecret ? ["--secret", Secret] : []);
+        int serverPort = LoopbackPort.Free();        // the relay's webhook names it before the server starts
+        _relay = await UnitRelay.StartAsync(withSecret ? ["--secret", Secret] : [], withSecret ? WebhookDefaults(serverPort) : null);
         _documentRoot = StaticSiteCopy.Create();
+        _demoData = await DemoDataFolderAsync();
         string site = DeployFiles.Read(SiteFile);
         site = DeployFiles.Swap(site, "/var/www/rawrelay", _documentRoot.Root);
         site = DeployFiles.Swap(site, $"127.0.0.1:{DeployFiles.UnitOption("--port")}", $"127.0.0.1:{_relay.Port}");
         site = DeployFiles.Swap(site, DeployFiles.UnitOption("--control"), _relay.ControlPath);
+        site = DeployFiles.Swap(site, DemoData, _demoData);
         if (withSecret)
-            site = WithSecret(site);
-        _server = await StartServerAsync(site);
+            site = TurnOn(TurnOn(site, "RAWRELAY_SECRET", "change-me-to-a-long-random-string", Secret),
+                "RAWRELAY_WEBHOOK_SECRET", "change-me-to-another-long-random-string", HookSecret);
+        _server = await StartServerAsync(site, serverPort);
     }
 
     [OneTimeTearDown]
@@ -69,6 +79,8 @@ public abstract class DeployedSiteTests(bool withSecret)
         if (_relay is not null)
             await _relay.DisposeAsync();
         _documentRoot?.Dispose();
+        if (_demoData is not null)
+            Directory.Delete(_demoData, recursive: true);
     }
 
     [Test, CancelAfter(30_000)]
@@ -121,7 +133,7 @@ public abstract class DeployedSiteTests(bool withSecret)
         string id = "xff-" + Guid.NewGuid().ToString("N")[..8];
         // The browser is 127.0.0.2 and claims to be 203.0.113.9; the server appends what it saw.
         await using RawWebSocketClient browser = await RawWebSocketClient.ConnectAsync(Server.Port, id, ct,
-            source: IPAddress.Parse("127.0.0.2"), extraHeaders: "X-Forwarded-For: 203.0.113.9\r\n", query: await TokenQueryAsync(id, ct));
+            source: IPAddress.Parse("127.0.0.2"), extraHeaders: "X-Forwarded-For: 203.0.113.9\r\n", query: await TokenQueryAsync($"id={id}", ct));
         using ControlClient control = ControlClient.Connect(_relay!.ControlPath);
 
         (List<string> lines, _) = await control.CommandWithDataAsync("LIST WEBSOCKETS", ct);
@@ -151,6 +163,47 @@ public abstract class DeployedSiteTests(bool withSecret)
         head.Should().StartWith(withSecret ? "HTTP/1.1 403 " : "HTTP/1.1 101 ");
     }
 
+    [Test, CancelAfter(30_000)]
+    public async Task A_chat_line_goes_through_the_relays_webhook_to_PHP_and_to_the_room_when_the_webhook_is_set_up(CancellationToken ct)
+    {
+        if (!withSecret)
+        {
+            (await ChatStateAsync(ct)).GetProperty("enabled").GetBoolean().Should().BeFalse("PHP has no webhook secret as shipped");
+            return;
+        }
+
+        string ada = "chat-ada-" + Guid.NewGuid().ToString("N")[..8], bob = "chat-bob-" + Guid.NewGuid().ToString("N")[..8];
+        using ClientWebSocket adaPage = await ConnectBoardAsync(ada, ct, "chat.lobby");
+        using ClientWebSocket bobPage = await ConnectBoardAsync(bob, ct, "chat.lobby");
+        string text = $"héllo <b>{ada}</b>";
+
+        await SendTextAsync(adaPage, JsonSerializer.Serialize(new { room = "lobby", name = "Ada", text, @ref = "DEPLOY1" }), ct);
+
+        foreach (ClientWebSocket page in new[] { bobPage, adaPage })
+        {
+            using JsonDocument line = JsonDocument.Parse(await ReceiveTextAsync(page, ct));
+            (line.RootElement.GetProperty("type").GetString(), line.RootElement.GetProperty("name").GetString(),
+                line.RootElement.GetProperty("text").GetString()).Should().Be(("line", "Ada", text), Server.Logs);
+        }
+        (await ChatStateAsync(ct)).GetProperty("lines").EnumerateArray().Select(l => l.GetProperty("text").GetString())
+            .Should().Contain(text, "PHP stored the line in its SQLite database");
+
+        await SendTextAsync(adaPage, JsonSerializer.Serialize(new { room = "lobby", name = "Ada", text = new string('x', 501) }), ct);
+        using JsonDocument refusal = JsonDocument.Parse(await ReceiveTextAsync(adaPage, ct));
+        refusal.RootElement.GetProperty("reason").GetString().Should().Be("A line is at most 500 characters; this one has 501.");
+    }
+
+    [Test, CancelAfter(30_000)]
+    public async Task Chat_hook_php_refuses_a_post_the_relay_did_not_sign(CancellationToken ct)
+    {
+        using var post = new StringContent("{\"events\":[]}", Encoding.UTF8, "application/json");
+        post.Headers.Add("X-RawRelay-Signature", "sha256=" + new string('0', 64));
+
+        using HttpResponseMessage response = await _http.PostAsync(Http("/chat-hook.php"), post, ct).WithTimeout();
+
+        response.StatusCode.Should().Be(withSecret ? HttpStatusCode.Unauthorized : HttpStatusCode.ServiceUnavailable, Server.Logs);
+    }
+
     [Test]
     public void The_control_socket_is_open_to_its_user_and_group_only() =>
         File.GetUnixFileMode(_relay!.ControlPath).Should().Be(
@@ -158,13 +211,17 @@ public abstract class DeployedSiteTests(bool withSecret)
 
     private Uri Http(string pathAndQuery) => new($"http://127.0.0.1:{Server.Port}{pathAndQuery}");
 
-    /// <summary>A board (a WebSocket client, as index.html is) connected through the server to <paramref name="id"/>.</summary>
-    private async Task<ClientWebSocket> ConnectBoardAsync(string id, CancellationToken ct)
+    /// <summary>
+    /// A board (a WebSocket client, as index.html is) connected through the server to <paramref name="id"/>,
+    /// on <paramref name="channels"/> (as feed.html and chat.html ask for theirs).
+    /// </summary>
+    private async Task<ClientWebSocket> ConnectBoardAsync(string id, CancellationToken ct, params string[] channels)
     {
         var board = new ClientWebSocket();
         try
         {
-            await board.ConnectAsync(new Uri($"ws://127.0.0.1:{Server.Port}/websocket?id={id}{await TokenQueryAsync(id, ct)}"), ct).WithTimeout();
+            string query = $"id={id}" + string.Concat(channels.Select(c => "&channel=" + c));
+            await board.ConnectAsync(new Uri($"ws://127.0.0.1:{Server.Port}/websocket?{query}{await TokenQueryAsync(query, ct)}"), ct).WithTimeout();
             return board;
         }
         catch
@@ -204,27 +261,63 @@ public abstract class DeployedSiteTests(bool withSecret)
 
     /// <summary>
     /// What index.html appends to the WebSocket URL: with a secret, <c>&amp;exp=..&amp;token=..</c> from
-    /// token.php under the server; without, nothing.
+    /// token.php under the server for the query's id and channels; without, nothing.
     /// </summary>
-    private async Task<string> TokenQueryAsync(string id, CancellationToken ct)
+    private async Task<string> TokenQueryAsync(string query, CancellationToken ct)
     {
         if (!withSecret)
             return "";
-        using HttpResponseMessage response = await _http.GetAsync(Http($"/token.php?id={id}"), ct).WithTimeout();
+        using HttpResponseMessage response = await _http.GetAsync(Http($"/token.php?{query}"), ct).WithTimeout();
         string body = await response.Content.ReadAsStringAsync(ct).WithTimeout();
         response.StatusCode.Should().Be(HttpStatusCode.OK, body + Server.Logs);
-        using var json = System.Text.Json.JsonDocument.Parse(body);
+        using var json = JsonDocument.Parse(body);
         return $"&exp={json.RootElement.GetProperty("exp").GetInt64()}&token={json.RootElement.GetProperty("token").GetString()}";
     }
 
     /// <summary>
-    /// The site with its commented secret line (<c># &lt;directive&gt; RAWRELAY_SECRET change-me-...</c>)
-    /// turned on with the test's secret.
+    /// The site with its commented line for <paramref name="variable"/> (<c># &lt;directive&gt; RAWRELAY_... change-me-...</c>)
+    /// turned on with the test's <paramref name="secret"/>.
     /// </summary>
-    private static string WithSecret(string site)
+    private static string TurnOn(string site, string variable, string placeholder, string secret)
     {
-        var commented = new Regex(@"^(\s*)# (\S+ RAWRELAY_SECRET) change-me-to-a-long-random-string", RegexOptions.Multiline);
-        commented.Matches(site).Should().ContainSingle("the site shows how to give PHP the secret");
-        return commented.Replace(site, $"$1$2 {Secret}");
+        var commented = new Regex($@"^(\s*)# (\S+ {variable}) {placeholder}", RegexOptions.Multiline);
+        commented.Matches(site).Should().ContainSingle($"the site shows how to give PHP {variable}");
+        return commented.Replace(site, $"$1$2 {secret}");
     }
+
+    /// <summary>
+    /// rawrelay.default's commented webhook settings turned on, as the README's install step does: the
+    /// relay posts to chat-hook.php on the web server's port with the test's secret.
+    /// </summary>
+    private static Dictionary<string, string> WebhookDefaults(int serverPort)
+    {
+        Dictionary<string, string> settings = DeployFiles.CommentedDefaults("RAWRELAY_WEBHOOK", "RAWRELAY_WEBHOOK_SECRET");
+        settings["RAWRELAY_WEBHOOK"] = DeployFiles.Swap(settings["RAWRELAY_WEBHOOK"], "http://127.0.0.1/", $"http://127.0.0.1:{serverPort}/");
+        settings["RAWRELAY_WEBHOOK_SECRET"] = DeployFiles.Swap(settings["RAWRELAY_WEBHOOK_SECRET"], "change-me-to-another-long-random-string", HookSecret);
+        return settings;
+    }
+
+    /// <summary>The site's demo data folder, as the README's install step makes it: the web server's group may write to it.</summary>
+    private static async Task<string> DemoDataFolderAsync()
+    {
+        string folder = ServerProcess.CreateFolder("rr-demo-data-");
+        await using ChildProcess chgrp = ChildProcess.Start(["chgrp", DeployFiles.UnitSetting("Group"), folder], []);
+        (await chgrp.WaitForExitAsync()).Should().Be(0, chgrp.Output);
+        File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+            | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute);
+        return folder;
+    }
+
+    /// <summary>chat-state.php of the lobby, through the server.</summary>
+    private async Task<JsonElement> ChatStateAsync(CancellationToken ct)
+    {
+        using HttpResponseMessage response = await _http.GetAsync(Http("/chat-state.php?room=lobby"), ct).WithTimeout();
+        string body = await response.Content.ReadAsStringAsync(ct).WithTimeout();
+        response.StatusCode.Should().Be(HttpStatusCode.OK, body + Server.Logs);
+        using JsonDocument state = JsonDocument.Parse(body);
+        return state.RootElement.Clone();
+    }
+
+    private static Task SendTextAsync(ClientWebSocket page, string text, CancellationToken ct) =>
+        page.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, endOfMessage: true, ct).WithTimeout();
 }

@@ -13,5 +13,5 @@ public sealed class NginxEndToEndTests(bool withSecret) : DeployedSiteTests(with
 
     private protected override string? MissingReason() => NginxServer.MissingReason();
 
-    private protected override async Task<IWebServer> StartServerAsync(string site) => await NginxServer.StartAsync(site);
+    private protected override async Task<IWebServer> StartServerAsync(string site, int port) => await NginxServer.StartAsync(site, port);
 }

@@ -44,14 +44,17 @@ internal sealed class NginxServer : IWebServer
         return null;
     }
 
-    /// <summary>Starts php-fpm, then nginx with <paramref name="site"/>, and waits until nginx's port accepts connections.</summary>
-    public static async Task<NginxServer> StartAsync(string site)
+    /// <summary>
+    /// Starts php-fpm, then nginx with <paramref name="site"/> on <paramref name="port"/> (0: a free one),
+    /// and waits until nginx's port accepts connections.
+    /// </summary>
+    public static async Task<NginxServer> StartAsync(string site, int port = 0)
     {
         PhpFpmPool php = await PhpFpmPool.StartAsync();
         try
         {
             string folder = ServerProcess.CreateFolder("rr-nginx-");
-            int port = LoopbackPort.Free();
+            port = port == 0 ? LoopbackPort.Free() : port;
             LinkDebianConfigFiles(folder);
             string sitePath = Path.Combine(folder, "sites-enabled", "rawrelay");
             Directory.CreateDirectory(Path.GetDirectoryName(sitePath)!);

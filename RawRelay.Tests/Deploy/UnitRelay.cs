@@ -20,8 +20,12 @@ internal sealed class UnitRelay : IAsyncDisposable
 
     public string ControlPath => Path.Combine(_socketDirectory, "rawrelay.sock");
 
-    /// <summary>Starts the relay with the unit's options, then <paramref name="more"/>, and waits until it listens.</summary>
-    public static async Task<UnitRelay> StartAsync(params string[] more)
+    /// <summary>
+    /// Starts the relay with the unit's options, then <paramref name="more"/>, and the settings of
+    /// /etc/default/rawrelay (<paramref name="defaults"/>, as its EnvironmentFile= gives them), and waits
+    /// until it listens.
+    /// </summary>
+    public static async Task<UnitRelay> StartAsync(string[] more, IReadOnlyDictionary<string, string>? defaults = null)
     {
         string group = DeployFiles.UnitSetting("Group");
         var relay = new UnitRelay($"/tmp/rr-{Guid.NewGuid():N}");
@@ -32,7 +36,7 @@ internal sealed class UnitRelay : IAsyncDisposable
             await RunAsync("chgrp", group, relay._socketDirectory);
             List<string> arguments = RelayProcess.WithValue(
                 RelayProcess.WithValue(DeployFiles.UnitArguments(), "--port", "0"), "--control", relay.ControlPath);
-            relay._process = RelayProcess.Start([.. arguments, .. more], null,
+            relay._process = RelayProcess.Start([.. arguments, .. more], defaults,
                 prefix: ["setpriv", $"--regid={group}", "--clear-groups", "/bin/sh", "-c", "umask 077 && exec \"$0\" \"$@\""]);
             relay.Port = await relay._process.WaitUntilListeningAsync();
             return relay;

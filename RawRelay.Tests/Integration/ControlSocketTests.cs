@@ -203,7 +203,8 @@ public sealed class ControlSocketTests
 
         status.Should().Be("OK");
         lines.Select(line => line.Split(' ')[0]).Should().Equal("connections", "connections_total", "messages_out",
-            "messages_in", "bytes_out", "bytes_in", "slow_clients_dropped", "uptime_seconds", "channels", "subscriptions", "history_messages", "history_bytes", "log_lines_lost");
+            "messages_in", "bytes_out", "bytes_in", "slow_clients_dropped", "uptime_seconds", "channels", "subscriptions", "history_messages", "history_bytes", "log_lines_lost",
+            "ping_timeouts", "rate_limited", "busy_refused");
         lines.Should().OnlyContain(line => System.Text.RegularExpressions.Regex.IsMatch(line, @"^[a-z_]+ \d+$"));
     }
 

@@ -184,6 +184,9 @@ internal sealed class ControlDispatcher
         replies.Line($"history_messages {_relay.History.Messages}");
         replies.Line($"history_bytes {_relay.History.Bytes}");
         replies.Line($"log_lines_lost {_log.LinesLost}");
+        replies.Line($"ping_timeouts {stats.PingTimeouts}");
+        replies.Line($"rate_limited {stats.RateLimited}");
+        replies.Line($"busy_refused {stats.Busy}");
         if (_webhook is not null)
         {
             replies.Line($"webhook_queued {_webhook.Queue.Count}");

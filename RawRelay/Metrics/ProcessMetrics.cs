@@ -1,12 +1,14 @@
 using System.Diagnostics;
+using RawRelay.Transport;
 
 namespace RawRelay.Metrics;
 
 /// <summary>
 /// The standard process metrics (as Prometheus clients name them), read from /proc: resident and virtual
 /// memory, CPU seconds, open and maximum file descriptors, start time; and the runtime's collections and
-/// heap. Counting open descriptors lists /proc/self/fd, which costs in proportion to the connections, so that
-/// count is taken at most once a second. Thread-safe.
+/// heap. Open descriptors are the size Linux 6.2 and later give /proc/self/fd (one stat); before that,
+/// listing it costs a stat per descriptor (20 ms with 10,000 connections), so the list is taken at most once
+/// every 10 s. Thread-safe.
 /// </summary>
 internal sealed class ProcessMetrics
 {
@@ -22,7 +24,7 @@ internal sealed class ProcessMetrics
         text.Gauge("process_resident_memory_bytes", "Resident memory size in bytes.", process.WorkingSet64);
         text.Gauge("process_virtual_memory_bytes", "Virtual memory size in bytes.", process.VirtualMemorySize64);
         text.Counter("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.", process.TotalProcessorTime.TotalSeconds);
-        text.Gauge("process_open_fds", "Number of open file descriptors (counted at most once a second).", OpenFds());
+        text.Gauge("process_open_fds", "Number of open file descriptors.", OpenFds());
         if (MaxFds() is { } max)
             text.Gauge("process_max_fds", "Maximum number of open file descriptors.", max);
         text.Gauge("process_start_time_seconds", "Start time of the process since unix epoch in seconds.", StartTime);
@@ -40,12 +42,14 @@ internal sealed class ProcessMetrics
         return new DateTimeOffset(process.StartTime.ToUniversalTime()).ToUnixTimeMilliseconds() / 1000.0;
     }
 
-    private int OpenFds()
+    private long OpenFds()
     {
+        if (UnixFiles.SizeOf("/proc/self/fd") is > 0 and { } counted)
+            return counted;
         lock (_gate)
         {
             long now = Environment.TickCount64;
-            if (_fdsReadAt >= 0 && now - _fdsReadAt < 1000)
+            if (_fdsReadAt >= 0 && now - _fdsReadAt < 10_000)
                 return _openFds;
             _fdsReadAt = now;
             try

@@ -75,6 +75,18 @@ internal static class UnixFiles
     }
 
     /// <summary>
+    /// The size stat(2) gives <paramref name="path"/> (symbolic links followed), or null when it cannot be
+    /// read. For <c>/proc/self/fd</c>, Linux 6.2 and later give the number of open descriptors, 0 before.
+    /// </summary>
+    public static long? SizeOf(string path)
+    {
+        var buffer = new byte[StatxSize];
+        if (statx(AtFdCwd, NulTerminated(path), 0, StatxSizeField, buffer) != 0)
+            return null;
+        return (long)MemoryMarshal.Read<ulong>(buffer.AsSpan(StatxSizeOffset));
+    }
+
+    /// <summary>
     /// <paramref name="path"/> made absolute with every symbolic link, <c>.</c> and <c>..</c> resolved
     /// (realpath(3)); null when it, or a link on the way, does not exist or cannot be read.
     /// </summary>

@@ -5,12 +5,15 @@ declare(strict_types=1);
 /*
  * The demo feed's "database": each topic's recent messages in a JSON-lines file of its own,
  * <dir>/topic-<topic>.jsonl, one {"id":<n>,"text":"...","time":<unix seconds>} a line, ids counted
- * from 1 per topic. <dir> is RAWRELAY_DEMO_DATA, or rawrelay-demo in the system's temporary folder.
+ * from 1 per topic. <dir> is RAWRELAY_DEMO_DATA, or rawrelay-demo in the system's temporary folder
+ * (demo/data-folder.php).
  *
  * publish.php appends a message and publishes it while it holds the file's lock, so the file's order
  * is the order in which the relay got them; feed-state.php reads POSITION first and this file
  * second, so the page it feeds misses nothing (see feed-state.php).
  */
+
+require_once __DIR__ . '/data-folder.php';
 
 if (get_included_files()[0] === __FILE__) {
     http_response_code(404); // a part of the pages, not a page
@@ -33,8 +36,7 @@ final class FeedStore
 
     public static function fromEnvironment(): self
     {
-        $dir = getenv('RAWRELAY_DEMO_DATA');
-        return new self(is_string($dir) && $dir !== '' ? $dir : sys_get_temp_dir() . '/rawrelay-demo');
+        return new self(demoDataFolder());
     }
 
     /**
@@ -107,7 +109,7 @@ final class FeedStore
     /** @return resource */
     private function open(string $topic, string $mode)
     {
-        if (!is_dir($this->dir) && !@mkdir($this->dir, 0770, true) && !is_dir($this->dir)) {
+        if (!makeDemoDataFolder($this->dir)) {
             throw new FeedStoreException("cannot create {$this->dir}");
         }
         $file = @fopen($this->path($topic), $mode);

@@ -159,6 +159,35 @@ test('connect refuses ids, channels and positions the relay would refuse', () =>
   assert.throws(() => RawRelay.connect({ url: 'ws://x/', id: 'u', token: 'abc', WebSocket: ws }), TypeError);
 });
 
+test('send writes text and binary messages only on the open connection, and says whether it did', async () => {
+  const sockets = [];
+  const relay = RawRelay.connect({ url: 'ws://relay.test/websocket', id: 'u', storage: null, WebSocket: fakeWebSocket(sockets),
+    backoff: { minMs: 1, maxMs: 2 } });
+  assert.equal(relay.send('too early'), false, 'no socket yet');
+  await until(() => sockets.length === 1);
+  assert.equal(relay.send('still connecting'), false, 'the socket is not open yet');
+  sockets[0].open();
+  assert.equal(relay.send('{"room":"lobby","text":"hi"}'), true);
+  assert.equal(relay.send(''), true, 'an empty text message is a message');
+  assert.equal(relay.send(Uint8Array.from([0, 10, 255])), true);
+  assert.equal(relay.send(new ArrayBuffer(2)), true);
+  assert.deepEqual(sockets[0].sent.map((m) => (typeof m === 'string' ? m : Array.from(new Uint8Array(m.buffer || m)))),
+    ['{"room":"lobby","text":"hi"}', '', [0, 10, 255], [0, 0]]);
+  for (const bad of [undefined, null, 42, { text: 'hi' }, ['hi']]) {
+    assert.throws(() => relay.send(bad), TypeError, JSON.stringify(bad));
+  }
+
+  sockets[0].drop(1006);
+  assert.equal(relay.send('while closed'), false);
+  await until(() => sockets.length === 2);
+  sockets[1].open();
+  assert.equal(relay.send('after the reconnect'), true);
+  assert.deepEqual(sockets[1].sent, ['after the reconnect']);
+  relay.close();
+  assert.equal(relay.send('after close'), false);
+  assert.equal(sockets[0].sent.length + sockets[1].sent.length, 5, 'nothing was queued for later');
+});
+
 // ---- fakes ----
 
 function fakeStorage() {
@@ -166,7 +195,10 @@ function fakeStorage() {
   return { getItem: (k) => (items.has(k) ? items.get(k) : null), setItem: (k, v) => items.set(k, String(v)) };
 }
 
-/** A WebSocket constructor whose instances the test drives: open(), receive(data), drop(code). */
+/**
+ * A WebSocket constructor whose instances the test drives: open(), receive(data), drop(code); what the
+ * client sends is in sent (send() on a socket that is not open throws, as a browser's does).
+ */
 function fakeWebSocket(sockets) {
   return class FakeWebSocket {
     constructor(url, protocols) {
@@ -174,19 +206,33 @@ function fakeWebSocket(sockets) {
       this.protocols = protocols;
       this.protocol = '';
       this.closedWith = null;
+      this.readyState = 0;
+      this.sent = [];
       sockets.push(this);
     }
 
     open(protocol = 'rawrelay.v1') {
       this.protocol = protocol;
+      this.readyState = 1;
       this.onopen({});
     }
 
     receive(data) { this.onmessage({ data }); }
 
-    drop(code) { this.onclose({ code, reason: '' }); }
+    drop(code) {
+      this.readyState = 3;
+      this.onclose({ code, reason: '' });
+    }
 
-    close(code) { this.closedWith = code; }
+    send(data) {
+      if (this.readyState !== 1) throw new Error('InvalidStateError: the socket is not open');
+      this.sent.push(data);
+    }
+
+    close(code) {
+      this.closedWith = code;
+      this.readyState = 2;
+    }
   };
 }
 

@@ -9,9 +9,9 @@ use Throwable;
 
 /**
  * A minimal RFC 6455 client, standing in for a browser: enough to connect to the relay, read what it
- * pushes and close politely. It checks what the server sends (101 and Sec-WebSocket-Accept,
- * unmasked frames, RSV bits clear, shortest length encoding) and answers pings. Every read has a
- * timeout, so a message that never comes fails the test instead of hanging it.
+ * pushes, send messages of its own and close politely. It checks what the server sends (101 and
+ * Sec-WebSocket-Accept, unmasked frames, RSV bits clear, shortest length encoding) and answers
+ * pings. Every read has a timeout, so a message that never comes fails the test instead of hanging it.
  */
 final class WebSocketClient
 {
@@ -129,6 +129,18 @@ final class WebSocketClient
     public function receiveBinary(): string
     {
         return $this->receiveOf(self::BINARY, 'binary');
+    }
+
+    /** Sends a text message (one masked frame), as a browser's WebSocket.send(string) does. */
+    public function sendText(string $text): void
+    {
+        $this->writeFrame(self::TEXT, $text);
+    }
+
+    /** Sends a binary message (one masked frame). */
+    public function sendBinary(string $bytes): void
+    {
+        $this->writeFrame(self::BINARY, $bytes);
     }
 
     /** Sends a masked close frame and waits briefly for the relay's answer; never throws. */
