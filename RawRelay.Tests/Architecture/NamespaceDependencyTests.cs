@@ -23,7 +23,7 @@ public sealed partial class NamespaceDependencyTests
         ["Bench"] = ["*"],
         ["Pusher"] = ["Http", "Webhooks", "WebSockets", "Hub", "Transport", "Diagnostics", Root],
         ["Http"] = ["WebSockets", "Hub", "Transport", "Diagnostics", Root],
-        ["Metrics"] = ["Control", "Http", "Webhooks", "WebSockets", "Hub", "Transport", "Diagnostics", Root],
+        ["Metrics"] = ["Control", "Pusher", "Http", "Webhooks", "WebSockets", "Hub", "Transport", "Diagnostics", Root],
         ["Control"] = ["Hub", "Transport", "WebSockets", "Webhooks", "Diagnostics", Root],
         ["Webhooks"] = ["Hub", "Diagnostics", Root],
         ["WebSockets"] = ["Hub", "Transport", "Diagnostics", Root],

@@ -29,6 +29,7 @@ internal sealed class RelayHost : IDisposable
     private readonly StaticFiles? _staticFiles;
     private readonly WebhookSender? _webhook;
     private readonly PusherWebhooks? _pusherWebhooks;
+    private readonly PusherServer? _pusher;
     private readonly ControlStats _controlStats = new();
     private readonly MetricsServer? _metrics;
     private readonly CancellationTokenSource _abandonWebhook = new();
@@ -70,11 +71,21 @@ internal sealed class RelayHost : IDisposable
             registry.Events.Add(_pusherWebhooks);
         }
 
+        _pusher = options.PusherApp is { } pusherApp
+            ? new PusherServer(new PusherOptions
+            {
+                App = pusherApp,
+                ClientEvents = options.PusherClientEvents,
+                MaxChannels = options.MaxChannels,
+                MaxMessage = options.MaxMessage,
+            }, _relay, log, () => DateTimeOffset.UtcNow.ToUnixTimeSeconds(), _pusherWebhooks)
+            : null;
+
         if (options.Metrics is { } metrics)
         {
             try
             {
-                _metrics = MetricsServer.Start(metrics, new RelayMetrics(_context, _relay.History, _controlStats, _webhook, log), log);
+                _metrics = MetricsServer.Start(metrics, new RelayMetrics(_context, _relay.History, _controlStats, _webhook, log, _pusher), log);
             }
             catch
             {
@@ -151,16 +162,7 @@ internal sealed class RelayHost : IDisposable
         // The TCP listener stays open until every client is closed: meanwhile it answers upgrades and /healthz
         // with 503, so that a load balancer sees the relay go before its connections do.
         using var listening = new CancellationTokenSource();
-        PusherServer? pusher = _options.PusherApp is { } app
-            ? new PusherServer(new PusherOptions
-            {
-                App = app,
-                ClientEvents = _options.PusherClientEvents,
-                MaxChannels = _options.MaxChannels,
-                MaxMessage = _options.MaxMessage,
-            }, _relay, _log, () => DateTimeOffset.UtcNow.ToUnixTimeSeconds(), _pusherWebhooks)
-            : null;
-        var handler = new HttpConnectionHandler(httpOptions, _context, policy, _staticFiles, stop, listening.Token, pusher);
+        var handler = new HttpConnectionHandler(httpOptions, _context, policy, _staticFiles, stop, listening.Token, _pusher);
         Task httpLoop = _http.AcceptLoopAsync(handler.HandleAsync, listening.Token);
         Task controlLoop = _control.AcceptLoopAsync(socket => ServeControlAsync(socket, stop), stop);
         Task pings = _options.PingInterval > 0

@@ -1,6 +1,7 @@
 using RawRelay.Control;
 using RawRelay.Diagnostics;
 using RawRelay.Hub;
+using RawRelay.Pusher;
 using RawRelay.Webhooks;
 using RawRelay.WebSockets;
 
@@ -13,7 +14,8 @@ namespace RawRelay.Metrics;
 /// History and webhook families appear when those are on. Thread-safe: each scrape reads atomics and
 /// takes each connection's lock once, for its queued bytes.
 /// </summary>
-internal sealed class RelayMetrics(ConnectionContext context, HistoryStore history, ControlStats control, WebhookSender? webhook, RelayLog log)
+internal sealed class RelayMetrics(ConnectionContext context, HistoryStore history, ControlStats control, WebhookSender? webhook, RelayLog log,
+    PusherServer? pusher = null)
 {
     private readonly ProcessMetrics _process = new();
 
@@ -51,6 +53,8 @@ internal sealed class RelayMetrics(ConnectionContext context, HistoryStore histo
         text.Gauge("rawrelay_event_consumers", "WATCH connections and the webhook: who takes the relay's events.", registry.Events.Consumers);
         if (webhook is not null)
             WriteWebhook(text, webhook);
+        if (pusher is not null)
+            WritePusher(text, pusher);
         text.Counter("rawrelay_log_lines_lost_total", "Log lines that never reached standard output.", log.LinesLost);
         _process.Write(text);
         return text.Written.ToArray();
@@ -70,8 +74,28 @@ internal sealed class RelayMetrics(ConnectionContext context, HistoryStore histo
         }
     }
 
-    private static void WriteWebhook(PrometheusText text, WebhookSender webhook)
+    /// <summary>With <c>--pusher-app</c>: its connections (also in rawrelay_connections), its HTTP API's requests by status, its webhook.</summary>
+    private static void WritePusher(PrometheusText text, PusherServer pusher)
     {
+        text.Gauge("rawrelay_pusher_connections", "Pusher protocol connections (they count in rawrelay_connections too).", pusher.Connections);
+        text.Family("rawrelay_pusher_api_requests_total", "counter", "Pusher HTTP API requests by the status answered.");
+        for (int i = 0; i < PusherServer.ApiStatuses.Length; i++)
+            text.Sample("rawrelay_pusher_api_requests_total", pusher.ApiRequests(i), ("status", PusherServer.ApiStatuses[i].ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        if (pusher.Webhooks is { } webhooks)
+            WriteWebhook(text, webhooks.Sender, "rawrelay_pusher_webhook", "the Pusher webhook");
+    }
+
+    private static void WriteWebhook(PrometheusText text, WebhookSender webhook, string prefix = "rawrelay_webhook", string what = "the webhook")
+    {
+        if (prefix != "rawrelay_webhook")
+        {
+            text.Gauge(prefix + "_queued_events", $"Events waiting for {what}.", webhook.Queue.Count);
+            text.Counter(prefix + "_delivered_events_total", $"Events {what}'s endpoint took (2xx).", webhook.Delivered);
+            text.Counter(prefix + "_dropped_events_total", $"Events dropped because {what}'s queue was full.", webhook.Queue.Dropped);
+            text.Counter(prefix + "_given_up_events_total", "Events of batches given up on a status that is not retried.", webhook.GivenUp);
+            return;
+        }
+
         text.Gauge("rawrelay_webhook_queued_events", "Events waiting for the webhook.", webhook.Queue.Count);
         text.Gauge("rawrelay_webhook_queued_bytes", "Bytes the events waiting for the webhook take.", webhook.Queue.Bytes);
         text.Counter("rawrelay_webhook_delivered_events_total", "Events the webhook endpoint took (2xx).", webhook.Delivered);

@@ -25,6 +25,10 @@ internal sealed class PusherServer : IProtocolRoutes
     private readonly Lock _usersGate = new();
     private readonly PusherApi _api;
     private long _nextSocket;
+    private readonly long[] _apiRequests = new long[ApiStatuses.Length];
+
+    /// <summary>The statuses the HTTP API answers with, as the metrics label them.</summary>
+    public static readonly int[] ApiStatuses = [200, 400, 401, 404, 405];
 
     public PusherServer(PusherOptions options, Relay relay, RelayLog log, Func<long> unixNow, PusherWebhooks? webhooks = null)
     {
@@ -58,7 +62,22 @@ internal sealed class PusherServer : IProtocolRoutes
 
     public bool Owns(string path) => path.StartsWith("/app/", StringComparison.Ordinal) || path.StartsWith("/apps/", StringComparison.Ordinal);
 
-    public byte[] Serve(RequestHead head, ReadOnlySpan<byte> body) => _api.Serve(head, body);
+    public byte[] Serve(RequestHead head, ReadOnlySpan<byte> body)
+    {
+        byte[] response = _api.Serve(head, body);
+        // "HTTP/1.1 200 ...": the status is the three digits after the version.
+        int status = (response[9] - '0') * 100 + (response[10] - '0') * 10 + (response[11] - '0');
+        int index = Array.IndexOf(ApiStatuses, status);
+        if (index >= 0)
+            Interlocked.Increment(ref _apiRequests[index]);
+        return response;
+    }
+
+    /// <summary>HTTP API requests answered with <see cref="ApiStatuses"/>[<paramref name="index"/>].</summary>
+    public long ApiRequests(int index) => Interlocked.Read(ref _apiRequests[index]);
+
+    /// <summary>Pusher connections past their <c>connection_established</c>.</summary>
+    public int Connections => _sockets.Count;
 
     /// <summary>
     /// An upgrade to <c>/app/&lt;key&gt;</c>: a session with a new socket id; one for an unknown key or an
