@@ -119,4 +119,35 @@ public sealed class PusherHttpApiTests
         Encoding.UTF8.GetString((await HttpReply.ExchangeAsync(_relay.Port, "GET /app/key1 HTTP/1.1\r\nHost: x\r\n\r\n", ct)).Body)
             .Should().NotBeEmpty("a plain GET of the WebSocket path is answered, not hung");
     }
+
+    [Test, CancelAfter(10_000)]
+    public async Task A_client_that_expects_100_continue_gets_it_before_it_sends_the_body(CancellationToken ct)
+    {
+        string curl = TestEnvironment.RequireOnPath("curl", "curl");
+        string channel = NewChannel();
+        await using RawWebSocketClient listener = await ListenAsync(channel, ct);
+        string body = $"{{\"name\":\"big\",\"channel\":\"{channel}\",\"data\":\"{new string('x', 4000)}\"}}";
+        long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        string md5 = Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(Encoding.UTF8.GetBytes(body)));
+        string query = $"auth_key=key1&auth_timestamp={now}&auth_version=1.0&body_md5={md5}";
+        string signature = PusherWireClient.Hmac($"POST\n/apps/app1/events\n{query}");
+        string bodyFile = Path.GetTempFileName();
+        await File.WriteAllTextAsync(bodyFile, body, ct);
+        try
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            await using ChildProcess process = ChildProcess.Start([curl, "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Content-Type: application/json",
+                "-H", "Expect: 100-continue", "--expect100-timeout", "5", "--data-binary", "@" + bodyFile,
+                $"http://127.0.0.1:{_relay.Port}/apps/app1/events?{query}&auth_signature={signature}"], []);
+            (await process.WaitForExitAsync(ct)).Should().Be(0, process.Output);
+            process.Stdout.Trim().Should().Be("200");
+            watch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(4), "the relay said 100 Continue instead of letting curl wait");
+        }
+        finally
+        {
+            File.Delete(bodyFile);
+        }
+
+        (await listener.ReceiveTextAsync(ct).WithTimeout()).Should().Contain("\"event\":\"big\"");
+    }
 }

@@ -218,6 +218,10 @@ internal sealed class HttpConnectionHandler
         byte[] body = [];
         if (length > 0)
         {
+            // curl (under the Pusher PHP SDK's Guzzle) asks before it sends a body over 1 KiB, and waits a
+            // second for the answer otherwise (RFC 9110 §10.1.1).
+            if (head["Expect"] is { } expect && expect.Trim().Equals("100-continue", StringComparison.OrdinalIgnoreCase) && !reader.IsBuffered(length))
+                await HttpExchange.SendWithinAsync(socket, "HTTP/1.1 100 Continue\r\n\r\n"u8.ToArray()).ConfigureAwait(false);
             ReadOnlySequence<byte>? read;
             try
             {
