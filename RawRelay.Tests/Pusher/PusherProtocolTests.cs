@@ -226,4 +226,55 @@ public sealed class PusherProtocolTests
         await client.SendAsync("{\"event\":\"pusher:ping\",\"data\":{}}", ct);
         (await client.ReceiveAsync(ct)).Event.Should().Be("pusher:pong");
     }
+
+    [Test, CancelAfter(30_000)]
+    public async Task A_presence_channel_holds_at_most_100_users_and_the_101st_gets_subscription_error(CancellationToken ct)
+    {
+        string channel = NewChannel("presence-");
+        var members = new List<PusherWireClient>();
+        try
+        {
+            for (int i = 0; i < PresenceRoster.MaxMembers; i++)
+            {
+                PusherWireClient member = await PusherWireClient.ConnectAsync(_relay.Port, ct);
+                members.Add(member);
+                (await member.SubscribeAsync(channel, ct, $"{{\"user_id\":\"u{i}\"}}")).Event.Should().Be("pusher_internal:subscription_succeeded");
+            }
+
+            await using PusherWireClient extra = await PusherWireClient.ConnectAsync(_relay.Port, ct);
+            PusherEvent refused = await extra.SubscribeAsync(channel, ct, "{\"user_id\":\"one-too-many\"}");
+            refused.Event.Should().Be("pusher:subscription_error");
+            refused.DataField("status").GetInt32().Should().Be(403);
+            PusherEvent again = await extra.SubscribeAsync(channel, ct, "{\"user_id\":\"u7\"}");
+            again.Event.Should().Be("pusher_internal:subscription_succeeded", "another connection of a member is no new member");
+            again.DataField("presence").GetProperty("count").GetInt32().Should().Be(PresenceRoster.MaxMembers);
+        }
+        finally
+        {
+            foreach (PusherWireClient member in members)
+                await member.DisposeAsync();
+        }
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task Garbage_of_every_kind_gets_pusher_error_and_does_not_end_the_connection(CancellationToken ct)
+    {
+        await using PusherWireClient client = await PusherWireClient.ConnectAsync(_relay.Port, ct);
+        string[] garbage =
+        [
+            "", "{", "[]", "null", "42", "\"text\"", "{\"event\":null}", "{\"event\":[]}", "{\"event\":\"pusher:subscribe\"}",
+            "{\"event\":\"pusher:subscribe\",\"data\":42}", "{\"event\":\"pusher:subscribe\",\"data\":{\"channel\":7}}",
+            "{\"event\":\"pusher:subscribe\",\"data\":\"{not json\"}",
+            "{\"event\":\"client-x\",\"channel\":\"private-not-subscribed\",\"data\":{}}", "{\"event\":\"unknown\"}",
+            "{\"event\":\"pusher:subscribe\",\"data\":{\"channel\":\"presence-x\",\"auth\":\"key1:zz\",\"channel_data\":\"[1]\"}}",
+        ];
+        foreach (string text in garbage)
+        {
+            await client.SendAsync(text, ct);
+            (await client.ReceiveAsync(ct)).Event.Should().BeOneOf(["pusher:error", "pusher:subscription_error"], $"for {text}");
+        }
+
+        await client.SendAsync("{\"event\":\"pusher:ping\",\"data\":{}}", ct);
+        (await client.ReceiveAsync(ct)).Event.Should().Be("pusher:pong");
+    }
 }
