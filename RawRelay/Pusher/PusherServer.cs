@@ -70,6 +70,14 @@ internal sealed class PusherServer : IProtocolRoutes
         int index = Array.IndexOf(ApiStatuses, status);
         if (index >= 0)
             Interlocked.Increment(ref _apiRequests[index]);
+        if (status >= 400 && Log.IsEnabled(LogLevel.Info))
+        {
+            // The refusal's reason is its text body: a refused request is worth a line, never an ERROR.
+            int start = response.AsSpan().IndexOf("\r\n\r\n"u8) + 4;
+            string reason = System.Text.Encoding.UTF8.GetString(response.AsSpan(start)).TrimEnd('\n');
+            Log.Info($"pusher api {head.Method} {head.Path}: {status} {reason}", LogField.Of("status", status), LogField.Of("reason", reason));
+        }
+
         return response;
     }
 
