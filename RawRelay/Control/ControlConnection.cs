@@ -61,7 +61,12 @@ internal sealed class ControlConnection
 
         /// <summary>WATCH: once its reply is out, the connection is a stream of events.</summary>
         Watch,
+
+        /// <summary>A cluster command is under way (<see cref="_running"/>): await it, then go on.</summary>
+        Cluster,
     }
+
+    private Task? _running;
 
     public async Task RunAsync(CancellationToken ct)
     {
@@ -74,7 +79,15 @@ internal sealed class ControlConnection
             {
                 Stop stop;
                 using (SendScheduler.Use(_round))
-                    stop = RunBuffered(reader);
+                    stop = RunBuffered(reader, ct);
+                if (stop == Stop.Cluster)
+                {
+                    Task running = _running!;
+                    _running = null;
+                    await running.ConfigureAwait(false);
+                    continue;
+                }
+
                 if (stop == Stop.End)
                     break;
                 if (stop == Stop.Watch)
@@ -119,7 +132,7 @@ internal sealed class ControlConnection
     }
 
     /// <summary>Runs every command that is buffered whole, without waiting.</summary>
-    private Stop RunBuffered(LineReader reader)
+    private Stop RunBuffered(LineReader reader, CancellationToken ct)
     {
         while (true)
         {
@@ -129,7 +142,10 @@ internal sealed class ControlConnection
                     return reader.IsCompleted ? Stop.End : Stop.NeedInput;   // cut short by the end: not sent
                 _awaitingPayload = null;
                 _batchInput += command.Length;
-                _dispatcher.RunPayload(command, Contiguous(payload), _replies);
+                ReadOnlyMemory<byte> body = Contiguous(payload);
+                if ((_running = _dispatcher.RunPayloadInCluster(command, body, _replies, ct)) is not null)
+                    return Stop.Cluster;
+                _dispatcher.RunPayload(command, body, _replies);
             }
             else
             {
@@ -153,6 +169,8 @@ internal sealed class ControlConnection
                     continue;
                 }
 
+                if ((_running = _dispatcher.RunInCluster(command, line, _replies, ct)) is not null)
+                    return Stop.Cluster;
                 _dispatcher.Run(command, line, _replies);
                 // QUIT ends the connection; so does a fatal error, since its payload cannot be skipped safely.
                 if (command.Kind is CommandKind.Quit or CommandKind.Fatal)

@@ -1,0 +1,17 @@
+namespace RawRelay.Hub;
+
+/// <summary>
+/// What a cluster needs to hear from the registry about this relay's own connections (<c>--redis</c>); null
+/// on a single node, which then pays nothing. Implementations are thread-safe.
+/// </summary>
+internal interface IClusterMembership
+{
+    /// <summary>Before a connection of <paramref name="id"/> is listed: the id's cluster-wide subscriptions are mirrored here.</summary>
+    ValueTask BeforeAddAsync(string id, CancellationToken ct);
+
+    /// <summary>A connection was listed; it is the cluster's (in every relay's LIST, on its streams) when this completes, before its 101.</summary>
+    ValueTask AddedAsync(IRelayConnection connection, CancellationToken ct);
+
+    /// <summary>A listed connection left every stream; <paramref name="channels"/> are those it was on.</summary>
+    void Removed(IRelayConnection connection, string[] channels);
+}
