@@ -44,6 +44,9 @@ internal sealed class RelayCommandLine
     private readonly Option<bool> _echo = new("--echo") { Description = "send every client message back to it (for conformance suites)" };
     private readonly Option<string?> _secret = new("--secret") { Description = "require a valid exp and token on every connection (HMAC-SHA256 of <id>:<exp>)" };
     private readonly Option<string[]> _allowedOrigin = new("--allowed-origin") { Description = "an Origin that may connect; repeatable (default: any)", Arity = ArgumentArity.ZeroOrMore };
+    private readonly Option<string?> _redis = new("--redis") { Description = "join the cluster of relays on this Redis: redis://[:password@]host:port[/db] (default: none, a single node)" };
+    private readonly Option<string?> _nodeName = new("--node-name") { Description = "this relay's name in the cluster, LIST's third field (default <hostname>:<port>)" };
+    private readonly Option<double> _nodeTimeout = new("--node-timeout") { Description = "seconds after which a relay that stopped answering leaves the cluster's LIST and counts (default 15)", DefaultValueFactory = _ => 15 };
     private readonly Option<bool> _trustProxy = new("--trust-proxy") { Description = "take the client address from X-Forwarded-For" };
 
     public RelayCommandLine()
@@ -52,6 +55,7 @@ internal sealed class RelayCommandLine
         {
             _port, _bind, _path, _control, _controlMode, _static, _maxMessage, _sendQueue, _sendQueueTotal, _sendTimeout, _pingInterval, _subscriptionTtl, _maxChannels, _history, _historyTtl, _historyMemory,
             _offlineDelay, _clientRate, _webhook, _webhookSecret, _webhookQueue, _webhookMemory, _handshakeTimeout, _maxConnections, _logLevel, _logFormat, _metrics, _echo, _secret, _allowedOrigin, _trustProxy,
+            _redis, _nodeName, _nodeTimeout,
         };
         Root.Subcommands.Add(new BenchCommandLine().Command);
         // A root with subcommands needs an action of its own, or a bare `rawrelay` is "command required".
@@ -148,6 +152,19 @@ internal sealed class RelayCommandLine
         string? secret = parsed.GetValue(_secret);
         if (secret is { Length: 0 })
             return Fail("--secret must not be empty", out error);
+        Cluster.RedisAddress? redis = null;
+        if (parsed.GetValue(_redis) is { } redisText && !Cluster.RedisAddress.TryParse(redisText, out redis, out string redisError))
+            return Fail($"--redis: '{redisText}' {redisError} (redis://[:password@]host:port[/db])", out error);
+        string? nodeName = parsed.GetValue(_nodeName);
+        if (nodeName is not null && !Cluster.ClusterWire.IsNodeName(nodeName))
+            return Fail("--node-name must be 1-100 characters of letters, digits and . _ : - [ ]", out error);
+        if ((nodeName is not null || parsed.GetResult(_nodeTimeout) is { Implicit: false }) && redis is null)
+            return Fail("--node-name and --node-timeout need --redis", out error);
+        double nodeTimeout = parsed.GetValue(_nodeTimeout);
+        if (!double.IsFinite(nodeTimeout) || nodeTimeout is < 0.5 or > 3600)
+            return Fail("--node-timeout must be between 0.5 and 3600 seconds", out error);
+        if (redis is not null && history > 0)
+            return Fail("--history with --redis is not built yet: history and positions are not shared through Redis", out error);
 
         return new RelayOptions
         {
@@ -179,6 +196,9 @@ internal sealed class RelayCommandLine
             Secret = secret,
             AllowedOrigins = parsed.GetValue(_allowedOrigin) ?? [],
             TrustProxy = parsed.GetValue(_trustProxy),
+            Redis = redis,
+            NodeName = nodeName,
+            NodeTimeout = nodeTimeout,
         };
     }
 

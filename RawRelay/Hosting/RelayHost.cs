@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using RawRelay.Cluster;
 using RawRelay.Control;
 using RawRelay.Diagnostics;
 using RawRelay.Http;
@@ -30,6 +31,7 @@ internal sealed class RelayHost : IDisposable
     private readonly ControlStats _controlStats = new();
     private readonly MetricsServer? _metrics;
     private readonly CancellationTokenSource _abandonWebhook = new();
+    private readonly ClusterNode? _cluster;
     private bool _controlFileOwned = true;
 
     private RelayHost(RelayOptions options, RelayLog log, Listener http, Listener control, StaticFiles? staticFiles)
@@ -55,6 +57,13 @@ internal sealed class RelayHost : IDisposable
             CloseTimeout = options.CloseTimeout,
         }, registry, stats, log);
         _controlBudget = new MemoryBudget(ControlInputLimit(options.MaxMessage));
+        if (options.Redis is { } redis)
+        {
+            string name = options.NodeName ?? $"{System.Net.Dns.GetHostName()}:{HttpEndPoint.Port}";
+            _cluster = new ClusterNode(redis, name, TimeSpan.FromSeconds(options.NodeTimeout), options.SubscriptionTtl, _relay, log);
+            registry.Cluster = _cluster;
+        }
+
         if (options.Webhook is { } webhook)
         {
             _webhook = new WebhookSender(webhook, log);
@@ -65,7 +74,7 @@ internal sealed class RelayHost : IDisposable
         {
             try
             {
-                _metrics = MetricsServer.Start(metrics, new RelayMetrics(_context, _relay.History, _controlStats, _webhook, log), log);
+                _metrics = MetricsServer.Start(metrics, new RelayMetrics(_context, _relay.History, _controlStats, _webhook, log, _cluster), log);
             }
             catch
             {
@@ -127,7 +136,10 @@ internal sealed class RelayHost : IDisposable
     {
         _log.Info($"listening on {HttpEndPoint} path {_options.Path}, control socket {_options.Control}" +
             (_staticFiles is null ? "" : $", static files from {Path.GetFullPath(_options.Static!)}") +
-            (_metrics is null ? "" : $", metrics on http://{_metrics.EndPoint}{MetricsServer.MetricsPath}"));
+            (_metrics is null ? "" : $", metrics on http://{_metrics.EndPoint}{MetricsServer.MetricsPath}") +
+            (_cluster is null ? "" : $", cluster node {_cluster.Name} on {_options.Redis}"));
+        if (_cluster is not null)
+            await _cluster.StartAsync().ConfigureAwait(false);
         var policy = new HandshakePolicy(_options.AllowedOrigins, _options.Secret,
             () => DateTimeOffset.UtcNow.ToUnixTimeSeconds(), _options.MaxChannels);
         var httpOptions = new HttpOptions
@@ -158,8 +170,9 @@ internal sealed class RelayHost : IDisposable
         using var trimmer = new MemoryTrimmer(_context.Live, _context.Stats, _log, TimeSpan.FromMilliseconds(500));
         Task webhook = RunWebhookAsync();
         Task metrics = _metrics?.RunAsync(listening.Token) ?? Task.CompletedTask;
+        Task heartbeat = _cluster?.RunAsync(stop) ?? Task.CompletedTask;
 
-        await Task.WhenAll(controlLoop, pings, backlogs, expiry, presence).ConfigureAwait(false);
+        await Task.WhenAll(controlLoop, pings, backlogs, expiry, presence, heartbeat).ConfigureAwait(false);
         // SPEC order: stop accepting, close 1001 to every client and wait for them (at most the shutdown
         // timeout), then remove the control socket file.
         _log.Info($"shutting down: closing {_context.Live.Count} connection(s)");
@@ -170,6 +183,8 @@ internal sealed class RelayHost : IDisposable
         _http.Dispose();
         await metrics.ConfigureAwait(false);
         await DrainWebhookAsync(webhook).ConfigureAwait(false);
+        if (_cluster is not null)
+            await _cluster.DisposeAsync().ConfigureAwait(false);
         Dispose();
         _log.Info("stopped");
         _log.Flush();
@@ -212,7 +227,7 @@ internal sealed class RelayHost : IDisposable
     private async Task ServeControlAsync(Socket socket, CancellationToken stop)
     {
         _log.Debug("control connection opened");
-        var connection = new ControlConnection(socket, new ControlDispatcher(_relay, _log, _webhook, _controlStats), _options.MaxMessage, _options.SendQueue,
+        var connection = new ControlConnection(socket, new ControlDispatcher(_relay, _log, _webhook, _controlStats, _cluster), _options.MaxMessage, _options.SendQueue,
             _controlBudget, _log);
         await connection.RunAsync(stop).ConfigureAwait(false);
         _log.Debug("control connection closed");

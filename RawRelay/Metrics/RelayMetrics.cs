@@ -1,3 +1,4 @@
+using RawRelay.Cluster;
 using RawRelay.Control;
 using RawRelay.Diagnostics;
 using RawRelay.Hub;
@@ -13,7 +14,8 @@ namespace RawRelay.Metrics;
 /// History and webhook families appear when those are on. Thread-safe: each scrape reads atomics and
 /// takes each connection's lock once, for its queued bytes.
 /// </summary>
-internal sealed class RelayMetrics(ConnectionContext context, HistoryStore history, ControlStats control, WebhookSender? webhook, RelayLog log)
+internal sealed class RelayMetrics(ConnectionContext context, HistoryStore history, ControlStats control, WebhookSender? webhook, RelayLog log,
+    ClusterNode? cluster = null)
 {
     private readonly ProcessMetrics _process = new();
 
@@ -51,6 +53,13 @@ internal sealed class RelayMetrics(ConnectionContext context, HistoryStore histo
         text.Gauge("rawrelay_event_consumers", "WATCH connections and the webhook: who takes the relay's events.", registry.Events.Consumers);
         if (webhook is not null)
             WriteWebhook(text, webhook);
+        if (cluster is not null)
+        {
+            text.Gauge("rawrelay_redis_up", "1 while the cluster's Redis answers and this relay's state is in it (--redis), else 0.", cluster.IsUp ? 1 : 0);
+            text.Gauge("rawrelay_redis_rtt_seconds", "Round trip of the last heartbeat to Redis.", cluster.RttSeconds);
+            text.Gauge("rawrelay_redis_subscribed_streams", "Streams this relay is subscribed to in Redis (those it has connections on).", cluster.SubscribedStreams);
+        }
+
         text.Counter("rawrelay_log_lines_lost_total", "Log lines that never reached standard output.", log.LinesLost);
         _process.Write(text);
         return text.Written.ToArray();
