@@ -111,6 +111,44 @@ internal sealed partial class ClusterNode : IClusterCommands
         }
     }
 
+    public Task<long> PublishAsync(ControlCommand command, ReadOnlyMemory<byte> body, CancellationToken ct)
+    {
+        bool binary = command.Kind is CommandKind.SendBinary or CommandKind.PublishBinary or CommandKind.BroadcastBinary;
+        string stream = command.Kind switch
+        {
+            CommandKind.SendMessage or CommandKind.SendText or CommandKind.SendBinary => "#" + command.Id,
+            CommandKind.PublishMessage or CommandKind.PublishText or CommandKind.PublishBinary => command.Channel,
+            _ => "*",
+        };
+        byte[] message = ClusterWire.Message(binary, body.Span);
+        if (!_up)
+            return Task.FromResult(-1L);
+        Task<long> published;
+        try
+        {
+            published = PublishAsync(stream, message);    // sent now, in the caller's order
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            return Task.FromResult(-1L);
+        }
+
+        return CountOrUnavailableAsync(published, ct);
+    }
+
+    private async Task<long> CountOrUnavailableAsync(Task<long> published, CancellationToken ct)
+    {
+        try
+        {
+            return await published.WaitAsync(CommandTimeout, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            _log.Debug($"cluster: message not published: {e.Message}");
+            return -1;
+        }
+    }
+
     /// <summary>Counts the stream's connections cluster-wide and publishes the message to their relays, in one script.</summary>
     private async Task<long> PublishAsync(string stream, byte[] message)
     {

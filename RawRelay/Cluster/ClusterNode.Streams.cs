@@ -22,9 +22,41 @@ internal sealed partial class ClusterNode
     {
         ChannelMessageQueue queue = await Redis.GetSubscriber()
             .SubscribeAsync(RedisChannel.Literal(ClusterWire.StreamChannel(subscription.Stream))).ConfigureAwait(false);
-        // One queue per stream, handled in order: a stream's messages reach its connections in the order Redis published them.
-        queue.OnMessage(m => OnStreamMessageAsync(m, subscription));
+        _ = PumpAsync(queue, subscription);
         return queue;
+    }
+
+    /// <summary>
+    /// Hands what comes on a stream's channel to the relay, in Redis's order: every message already there in
+    /// one send round (each connection gets one write for all of them, as for pipelined commands), a
+    /// request after the messages before it are flushed.
+    /// </summary>
+    private async Task PumpAsync(ChannelMessageQueue queue, StreamSubscription subscription)
+    {
+        try
+        {
+            while (true)
+            {
+                ChannelMessage message = await queue.ReadAsync().ConfigureAwait(false);
+                Task pending;
+                using (SendScheduler.Cork())
+                {
+                    pending = OnStreamMessageAsync(message, subscription);
+                    while (pending.IsCompleted && queue.TryRead(out message))
+                        pending = OnStreamMessageAsync(message, subscription);
+                }
+
+                await pending.ConfigureAwait(false);
+            }
+        }
+        catch (System.Threading.Channels.ChannelClosedException)
+        {
+            // Unsubscribed (this relay has no connection on the stream any more), or the relay is stopping.
+        }
+        catch (Exception e)
+        {
+            _log.Error($"cluster: delivery from {subscription.Stream} stopped", e);
+        }
     }
 
     private async Task UnsubscribeAsync(StreamSubscription subscription)
@@ -41,6 +73,7 @@ internal sealed partial class ClusterNode
         }
     }
 
+    /// <summary>Delivers a message (completed at once) or runs a request (under way when this returns).</summary>
     private Task OnStreamMessageAsync(ChannelMessage message, StreamSubscription subscription)
     {
         byte[]? bytes = (byte[]?)message.Message;
@@ -68,19 +101,16 @@ internal sealed partial class ClusterNode
         }
     }
 
-    /// <summary>A message from Redis to this relay's connections on the stream, framed once per dialect as a local one is.</summary>
+    /// <summary>A message from Redis to this relay's connections on the stream, framed once per dialect as a local one is (in the caller's send round).</summary>
     private void Deliver(string stream, byte[] bytes)
     {
         var message = new Message(bytes[0] == ClusterWire.Binary ? MessageKind.Binary : MessageKind.Text, bytes.AsMemory(1));
-        using (SendScheduler.Cork())
-        {
-            if (stream == "*")
-                _relay.Broadcast(message);
-            else if (stream.StartsWith('#'))
-                _relay.Send(stream[1..], message);
-            else
-                _relay.Publish(stream, message);
-        }
+        if (stream == "*")
+            _relay.Broadcast(message);
+        else if (stream.StartsWith('#'))
+            _relay.Send(stream[1..], message);
+        else
+            _relay.Publish(stream, message);
     }
 
     private Task OnRequestAsync(ChannelMessage message, string? stream)

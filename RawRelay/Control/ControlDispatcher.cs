@@ -53,6 +53,35 @@ internal sealed class ControlDispatcher
         return Counted(command, _cluster.RunAsync(command, payload, replies, ct), replies);
     }
 
+    /// <summary>
+    /// In a cluster, starts a SEND, PUBLISH or BROADCAST (MESSAGE form) that does not wait for the commands
+    /// before it: its task gives the count, or -1 when the cluster is unavailable. Null for any other command.
+    /// </summary>
+    public Task<long>? StartInCluster(in ControlCommand command, ReadOnlyMemory<byte> line, CancellationToken ct) =>
+        _cluster is not null && command.Kind is CommandKind.SendMessage or CommandKind.PublishMessage or CommandKind.BroadcastMessage
+            ? _cluster.PublishAsync(command, line[command.MessageStart..], ct)
+            : null;
+
+    /// <summary>As <see cref="StartInCluster"/>, for the TEXT and BINARY forms with their payload (null for a TEXT payload that is not UTF-8).</summary>
+    public Task<long>? StartPayloadInCluster(in ControlCommand command, ReadOnlyMemory<byte> payload, CancellationToken ct)
+    {
+        if (_cluster is null || command.Kind is not (CommandKind.SendText or CommandKind.SendBinary or CommandKind.PublishText
+                or CommandKind.PublishBinary or CommandKind.BroadcastText or CommandKind.BroadcastBinary))
+            return null;
+        bool text = command.Kind is CommandKind.SendText or CommandKind.PublishText or CommandKind.BroadcastText;
+        return text && !WebSockets.Utf8Validator.IsValid(payload.Span) ? null : _cluster.PublishAsync(command, payload, ct);
+    }
+
+    /// <summary>The status line of a command started by <see cref="StartInCluster"/>, once its count is known.</summary>
+    public void AnswerPipelined(in ControlCommand command, long count, ControlReplies replies)
+    {
+        if (count >= 0)
+            replies.Ok(count);
+        else
+            replies.Error("cluster unavailable");
+        _stats.Ran(command, count >= 0);
+    }
+
     private async Task Counted(ControlCommand command, Task run, ControlReplies replies)
     {
         long errors = replies.Errors;

@@ -16,4 +16,11 @@ internal interface IClusterCommands
     /// and BINARY ones, checked already); it is valid only until the first await, so it is copied at once.
     /// </summary>
     Task RunAsync(ControlCommand command, ReadOnlyMemory<byte> body, ControlReplies replies, CancellationToken ct);
+
+    /// <summary>
+    /// SEND, PUBLISH or BROADCAST without waiting for the commands before it (Redis runs them in the order
+    /// they were sent): the count, or -1 when the cluster is unavailable. <paramref name="body"/> is copied
+    /// before this returns.
+    /// </summary>
+    Task<long> PublishAsync(ControlCommand command, ReadOnlyMemory<byte> body, CancellationToken ct);
 }
