@@ -188,6 +188,24 @@ public sealed class ClusterTests
         RelayCluster.DownLines(n[0]).Should().Be(1, "one log line per change of state");
     }
 
+    [Test, CancelAfter(60_000)]
+    public async Task A_redis_that_forgets_everything_without_a_disconnect_gets_the_state_back_within_a_heartbeat(CancellationToken ct)
+    {
+        await using RelayCluster cluster = await RelayCluster.StartAsync(2, ct);
+        RelayProcess[] n = cluster.Relays;
+        await using var one = await RawWebSocketClient.ConnectAsync(n[0].Port, "u1", ct);
+        await using var two = await RawWebSocketClient.ConnectAsync(n[1].Port, "u2", ct);
+        using ControlClient a = n[0].OpenControl();
+        (await a.CommandAsync("SUBSCRIBE u2 news", ct)).Should().Be("OK 1");
+
+        (await cluster.Redis.CliAsync("FLUSHALL")).Should().Be("OK");
+        await TaskTimeouts.Eventually(async () => await a.CommandAsync("BROADCAST MESSAGE b", ct) == "OK 2",
+            TimeSpan.FromSeconds(RelayCluster.NodeTimeout + 2));
+        (await a.CommandAsync("PUBLISH MESSAGE news p", ct)).Should().Be("OK 1", "u2's subscription is back");
+        foreach (RelayProcess relay in n)
+            relay.CountLines(l => l.Contains("state was gone from Redis; restoring it", StringComparison.Ordinal)).Should().Be(1);
+    }
+
     [Test, CancelAfter(180_000)]
     public async Task A_hundred_thousand_sends_spread_over_three_control_sockets_all_arrive(CancellationToken ct)
     {

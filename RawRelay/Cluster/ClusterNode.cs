@@ -127,8 +127,16 @@ internal sealed partial class ClusterNode : IClusterMembership, IAsyncDisposable
         try
         {
             long started = Stopwatch.GetTimestamp();
-            await Db.ScriptEvaluateAsync(ClusterScripts.Heartbeat, values: [Name, _nodeTimeoutMs, _subscriptionTtlMs]).ConfigureAwait(false);
+            RedisResult alive = await Db.ScriptEvaluateAsync(ClusterScripts.Heartbeat, values: [Name, _nodeTimeoutMs, _subscriptionTtlMs]).ConfigureAwait(false);
             Interlocked.Exchange(ref _rttTicks, Stopwatch.GetElapsedTime(started).Ticks);
+            if ((long)alive == 0 && !_needsRestore)
+            {
+                // Redis forgot this relay (it restarted in less than a heartbeat, or this relay missed its
+                // heartbeats for --node-timeout and was pruned): its counts are gone, write them again.
+                _log.Warn("cluster: this relay's state was gone from Redis; restoring it");
+                _needsRestore = true;
+            }
+
             if (_needsRestore)
             {
                 // Up again only once pub/sub answers too (the subscriptions are renewed on their own connection).

@@ -69,12 +69,14 @@ internal static class ClusterScripts
 
     /// <summary>
     /// A relay's heartbeat, and the pruning of relays whose heartbeat expired. ARGV[1] the name, ARGV[2]
-    /// --node-timeout (ms), ARGV[3] the subscription ttl (ms). Returns how many relays were pruned.
+    /// --node-timeout (ms), ARGV[3] the subscription ttl (ms). Returns 1 when this relay was alive in Redis
+    /// until now, 0 when it was not (Redis lost it, or it missed its heartbeats and was pruned): it must then
+    /// write its state again.
     /// </summary>
     public const string Heartbeat = """
+        local alive = redis.call('EXISTS', 'rawrelay:node:' .. ARGV[1])
         redis.call('SET', 'rawrelay:node:' .. ARGV[1], '1', 'PX', ARGV[2])
         redis.call('SADD', 'rawrelay:nodes', ARGV[1])
-        local pruned = 0
         for _, m in ipairs(redis.call('SMEMBERS', 'rawrelay:nodes')) do
           if redis.call('EXISTS', 'rawrelay:node:' .. m) == 0 then
             for _, s in ipairs(redis.call('SMEMBERS', 'rawrelay:streams:' .. m)) do
@@ -85,10 +87,9 @@ internal static class ClusterScripts
             end
             redis.call('DEL', 'rawrelay:streams:' .. m)
             redis.call('SREM', 'rawrelay:nodes', m)
-            pruned = pruned + 1
           end
         end
-        return pruned
+        return alive
         """;
 
     /// <summary>
