@@ -206,6 +206,25 @@ public sealed class ClusterTests
             relay.CountLines(l => l.Contains("state was gone from Redis; restoring it", StringComparison.Ordinal)).Should().Be(1);
     }
 
+    [Test, CancelAfter(60_000)]
+    public async Task The_metrics_show_whether_redis_is_up_and_its_round_trip(CancellationToken ct)
+    {
+        int metricsPort = LoopbackPort.Free();
+        await using RelayCluster cluster = await RelayCluster.StartAsync(1, ct, "--metrics", $"127.0.0.1:{metricsPort}");
+        await using var client = await RawWebSocketClient.ConnectAsync(cluster.Relays[0].Port, "u1", ct, query: "&channel=news");
+        Exposition up = await Exposition.WaitAsync(metricsPort, e => e["rawrelay_redis_rtt_seconds"] > 0, ct).WithTimeout();
+        up["rawrelay_redis_up"].Should().Be(1);
+        up["rawrelay_redis_rtt_seconds"].Should().BeLessThan(1);
+        up["rawrelay_redis_subscribed_streams"].Should().Be(3, "*, #u1 and news");
+        up.Types["rawrelay_redis_up"].Should().Be("gauge");
+
+        await cluster.Redis.KillAsync();
+        (await Exposition.WaitAsync(metricsPort, e => e["rawrelay_redis_up"] == 0, ct).WithTimeout())["rawrelay_connections"].Should().Be(1,
+            "connections stay open while Redis is away");
+        await cluster.Redis.RestartAsync();
+        await Exposition.WaitAsync(metricsPort, e => e["rawrelay_redis_up"] == 1, ct).WithTimeout(TimeSpan.FromSeconds(20));
+    }
+
     [Test, CancelAfter(180_000)]
     public async Task A_hundred_thousand_sends_spread_over_three_control_sockets_all_arrive(CancellationToken ct)
     {
