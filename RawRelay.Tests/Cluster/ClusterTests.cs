@@ -189,6 +189,25 @@ public sealed class ClusterTests
     }
 
     [Test, CancelAfter(60_000)]
+    public async Task A_relay_started_while_redis_is_away_accepts_clients_and_joins_when_it_comes(CancellationToken ct)
+    {
+        await using RelayCluster cluster = await RelayCluster.StartAsync(1, ct);
+        await cluster.Redis.KillAsync();
+        await using RelayProcess late = await RelayProcess.StartOnLoopbackAsync(["--redis", cluster.Redis.Url, "--node-name", "late", "--node-timeout", "2"], ct);
+        await late.WaitForLineAsync(l => l.Contains(" WARN redis down: ", StringComparison.Ordinal)).WithTimeout();
+        await using var early = await RawWebSocketClient.ConnectAsync(late.Port, "early", ct);
+        using ControlClient control = late.OpenControl();
+        (await control.CommandAsync("LIST WEBSOCKETS", ct)).Should().Be("ERR cluster unavailable");
+
+        await cluster.Redis.RestartAsync();
+        await late.WaitForLineAsync(l => l.Contains(" INFO redis up: ", StringComparison.Ordinal) && l.Contains("1 connection(s) restored"))
+            .WithTimeout(TimeSpan.FromSeconds(20));
+        using ControlClient other = cluster.Relays[0].OpenControl();
+        await TaskTimeouts.Eventually(async () => await other.CommandAsync("SEND MESSAGE early hi", ct) == "OK 1", TimeSpan.FromSeconds(20));
+        (await early.ReceiveTextAsync(ct).WithTimeout()).Should().Be("hi");
+    }
+
+    [Test, CancelAfter(60_000)]
     public async Task A_redis_that_forgets_everything_without_a_disconnect_gets_the_state_back_within_a_heartbeat(CancellationToken ct)
     {
         await using RelayCluster cluster = await RelayCluster.StartAsync(2, ct);

@@ -20,10 +20,38 @@ internal sealed partial class ClusterNode
 {
     private async Task<ChannelMessageQueue> SubscribeAsync(StreamSubscription subscription)
     {
-        ChannelMessageQueue queue = await Redis.GetSubscriber()
-            .SubscribeAsync(RedisChannel.Literal(ClusterWire.StreamChannel(subscription.Stream))).ConfigureAwait(false);
-        _ = PumpAsync(queue, subscription);
-        return queue;
+        var channel = RedisChannel.Literal(ClusterWire.StreamChannel(subscription.Stream));
+        ISubscriber subscriber = Redis.GetSubscriber();
+        try
+        {
+            ChannelMessageQueue queue = await subscriber.SubscribeAsync(channel).ConfigureAwait(false);
+            _ = PumpAsync(queue, subscription);
+            return queue;
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            // The client registered the queue before Redis refused: drop the channel's registration (its
+            // queue, which nobody would read, would be renewed with it) and forget the stream, so that the
+            // restore subscribes it afresh once Redis is back.
+            lock (_gate)
+            {
+                if (_streams.TryGetValue(subscription.Stream, out StreamSubscription? current) && current == subscription)
+                    _streams.Remove(subscription.Stream);
+            }
+
+            subscription.Retired = true;
+            _needsRestore = true;
+            try
+            {
+                subscriber.Unsubscribe(channel, null, CommandFlags.FireAndForget);
+            }
+            catch (RedisException)
+            {
+                // Redis is away: the registration is dropped here all the same.
+            }
+
+            throw;
+        }
     }
 
     /// <summary>
@@ -86,7 +114,7 @@ internal sealed partial class ClusterNode
             bool current;
             lock (_gate)
                 current = _streams.ContainsKey(subscription.Stream);
-            return bytes[0] == ClusterWire.Request && !current ? OnRequestAsync(message, subscription.Stream, bytes, answerEmpty: true) : Task.CompletedTask;
+            return bytes[0] == ClusterWire.Request && !current ? OnRequestAsync(message.Channel, bytes, answerEmpty: true) : Task.CompletedTask;
         }
 
         switch (bytes[0])
@@ -95,7 +123,7 @@ internal sealed partial class ClusterNode
                 Deliver(subscription.Stream, bytes);
                 return Task.CompletedTask;
             case ClusterWire.Request:
-                return OnRequestAsync(message, subscription.Stream, bytes, answerEmpty: false);
+                return OnRequestAsync(message.Channel, bytes, answerEmpty: false);
             default:
                 return Task.CompletedTask;
         }
@@ -113,18 +141,27 @@ internal sealed partial class ClusterNode
             _relay.Publish(stream, message);
     }
 
-    private Task OnRequestAsync(ChannelMessage message, string? stream)
+    /// <summary>A request on one of the relay's own channels (its handles', every relay's).</summary>
+    private async Task OnRequestAsync(RedisChannel channel, RedisValue value)
     {
-        byte[]? bytes = (byte[]?)message.Message;
-        return bytes is { Length: > 0 } && bytes[0] == ClusterWire.Request ? OnRequestAsync(message, stream, bytes, answerEmpty: false) : Task.CompletedTask;
+        try
+        {
+            byte[]? bytes = (byte[]?)value;
+            if (bytes is { Length: > 0 } && bytes[0] == ClusterWire.Request)
+                await OnRequestAsync(channel, bytes, answerEmpty: false).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            _log.Error($"cluster: request on {channel} failed", e);
+        }
     }
 
     /// <summary>Runs another relay's request (or this one's own) on this relay's connections and replies with the count and lines.</summary>
-    private async Task OnRequestAsync(ChannelMessage message, string? stream, byte[] bytes, bool answerEmpty)
+    private async Task OnRequestAsync(RedisChannel channel, byte[] bytes, bool answerEmpty)
     {
         if (!ClusterWire.TryParseRequest(bytes.AsSpan(1), out ClusterRequest request))
         {
-            _log.Warn($"cluster: unreadable request on {message.Channel}");
+            _log.Warn($"cluster: unreadable request on {channel}");
             return;
         }
 
@@ -211,9 +248,9 @@ internal sealed partial class ClusterNode
         }
     }
 
-    private void OnReply(ChannelMessage message)
+    private void OnReply(RedisValue value)
     {
-        byte[]? bytes = (byte[]?)message.Message;
+        byte[]? bytes = (byte[]?)value;
         if (bytes is null || !ClusterWire.TryParseReply(bytes, out ClusterReply reply))
         {
             _log.Warn("cluster: unreadable reply");

@@ -95,15 +95,27 @@ internal sealed partial class ClusterNode : IClusterMembership, IAsyncDisposable
             SetUp(false, $"{e.FailureType} on the {e.ConnectionType.ToString().ToLowerInvariant()} connection to {_address}");
         };
         ISubscriber subscriber = _redis.GetSubscriber();
-        // These three are kept for the relay's life: its replies, requests for its handles, requests for every relay.
-        (await subscriber.SubscribeAsync(RedisChannel.Literal(ClusterWire.ReplyChannel(Name))).ConfigureAwait(false)).OnMessage(OnReply);
-        (await subscriber.SubscribeAsync(RedisChannel.Literal(ClusterWire.HandleChannel(Handles.RelayPrefix))).ConfigureAwait(false))
-            .OnMessage(m => OnRequestAsync(m, null));
-        (await subscriber.SubscribeAsync(RedisChannel.Literal(ClusterWire.AllNodesChannel)).ConfigureAwait(false))
-            .OnMessage(m => OnRequestAsync(m, null));
+        // Kept for the relay's life: its replies, requests for its handles, requests for every relay. Handlers
+        // (not queues: their order does not matter), so that a subscription made while Redis is away stays
+        // registered and is renewed by the client when Redis is back.
+        await SubscribeForLifeAsync(subscriber, ClusterWire.ReplyChannel(Name), (_, value) => OnReply(value)).ConfigureAwait(false);
+        await SubscribeForLifeAsync(subscriber, ClusterWire.HandleChannel(Handles.RelayPrefix), (channel, value) => _ = OnRequestAsync(channel, value)).ConfigureAwait(false);
+        await SubscribeForLifeAsync(subscriber, ClusterWire.AllNodesChannel, (channel, value) => _ = OnRequestAsync(channel, value)).ConfigureAwait(false);
         await BeatAsync().ConfigureAwait(false);
         if (!_up)
             SetUp(false, "no answer from " + _address);
+    }
+
+    private async Task SubscribeForLifeAsync(ISubscriber subscriber, string channel, Action<RedisChannel, RedisValue> handler)
+    {
+        try
+        {
+            await subscriber.SubscribeAsync(RedisChannel.Literal(channel), handler).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            _log.Debug($"cluster: {channel} subscribed once Redis is there: {e.Message}");
+        }
     }
 
     /// <summary>The heartbeat, every fifth of --node-timeout (at most 3 s): it notices Redis come and go and restores this relay's state.</summary>
@@ -154,8 +166,20 @@ internal sealed partial class ClusterNode : IClusterMembership, IAsyncDisposable
         catch (Exception e) when (e is RedisException or TimeoutException or ClusterUnavailableException)
         {
             _needsRestore = true;
-            SetUp(false, e.Message);
+            SetUp(false, Reason(e));
         }
+    }
+
+    /// <summary>Why a call failed, in a few words (the client's messages carry its whole state).</summary>
+    private string Reason(Exception e)
+    {
+        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is System.Net.Sockets.SocketException socket)
+                return $"{_address}: {socket.Message}";
+        }
+
+        return e.Message.Split(';')[0];
     }
 
     /// <summary>One log line per change of state.</summary>
