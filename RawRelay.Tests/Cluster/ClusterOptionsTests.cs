@@ -50,7 +50,6 @@ public sealed class ClusterOptionsTests
     [TestCase(new[] { "--node-timeout", "5" }, "--node-name and --node-timeout need --redis")]
     [TestCase(new[] { "--redis", "redis://r", "--node-name", "web 1" }, "--node-name must be")]
     [TestCase(new[] { "--redis", "redis://r", "--node-timeout", "0.1" }, "--node-timeout must be between 0.5 and 3600")]
-    [TestCase(new[] { "--redis", "redis://r", "--history", "100" }, "--history with --redis is not built yet")]
     public void Nonsense_is_a_usage_error(string[] args, string error)
     {
         (RelayOptions? options, string message) = Parse(args);

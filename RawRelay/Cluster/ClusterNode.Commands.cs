@@ -83,8 +83,19 @@ internal sealed partial class ClusterNode : IClusterCommands
                 await ChannelsAsync(command.Id, replies).ConfigureAwait(false);
                 break;
             case CommandKind.Position:
-                // Positions are this relay's own (history is not shared through Redis yet); asked only while Redis is up.
-                replies.Line("OK " + _relay.Position(command.Channel));
+                if (_relay.History.Enabled)
+                {
+                    // The stream's position in Redis, the same on every relay (the stream made, and kept for the ttl, when Redis has none).
+                    RedisResult[] at = (RedisResult[])(await Db.ScriptEvaluateAsync(ClusterScripts.Position, [PositionKey(command.Channel)],
+                        [ClusterWire.NewEpoch(), _relay.History.TtlMs]).ConfigureAwait(false))!;
+                    replies.Line($"OK {(string)at[0]!}:{(long)at[1]}");
+                }
+                else
+                {
+                    // Without history positions are this relay's own (asked only while Redis is up).
+                    replies.Line("OK " + _relay.Position(command.Channel));
+                }
+
                 break;
             case CommandKind.Close:
             {
@@ -152,8 +163,10 @@ internal sealed partial class ClusterNode : IClusterCommands
     /// <summary>Counts the stream's connections cluster-wide and publishes the message to their relays, in one script.</summary>
     private async Task<long> PublishAsync(string stream, byte[] message)
     {
-        RedisResult result = await Db.ScriptEvaluateAsync(ClusterScripts.Publish, [CountKey(stream)],
-            [ClusterWire.StreamChannel(stream), message]).ConfigureAwait(false);
+        RedisResult result = _relay.History.Enabled
+            ? await Db.ScriptEvaluateAsync(ClusterScripts.PublishKept, [CountKey(stream), PositionKey(stream), KeptKey(stream)],
+                [ClusterWire.StreamChannel(stream), message, _relay.History.PerStream, _relay.History.TtlMs, ClusterWire.NewEpoch()]).ConfigureAwait(false)
+            : await Db.ScriptEvaluateAsync(ClusterScripts.Publish, [CountKey(stream)], [ClusterWire.StreamChannel(stream), message]).ConfigureAwait(false);
         return (long)result;
     }
 

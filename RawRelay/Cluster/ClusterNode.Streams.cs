@@ -14,6 +14,9 @@ internal sealed class StreamSubscription(string stream)
 
     /// <summary>Set (under the node's lock) once the relay has no connection on the stream: what still comes is not delivered.</summary>
     public volatile bool Retired;
+
+    /// <summary>Connections about to resume on the stream: it stays subscribed for them, with no connection on it yet (under the node's lock).</summary>
+    public int Pins;
 }
 
 internal sealed partial class ClusterNode
@@ -122,8 +125,18 @@ internal sealed partial class ClusterNode
             case ClusterWire.Text or ClusterWire.Binary:
                 Deliver(subscription.Stream, bytes);
                 return Task.CompletedTask;
+            case ClusterWire.Positioned:
+                if (ClusterWire.TryParsePositioned(bytes, withEpoch: true, out string epoch, out long offset, out bool binary, out int start))
+                    _relay.PublishAt(subscription.Stream, new Message(binary ? MessageKind.Binary : MessageKind.Text, bytes.AsMemory(start)), epoch, offset);
+                else
+                    _log.Warn($"cluster: unreadable message on {subscription.Stream}");
+                return Task.CompletedTask;
             case ClusterWire.Request:
                 return OnRequestAsync(message.Channel, bytes, answerEmpty: false);
+            case ClusterWire.MarkerKind:
+                if (_markers.TryGetValue(System.Text.Encoding.ASCII.GetString(bytes, 1, bytes.Length - 1), out TaskCompletionSource? back))
+                    back.TrySetResult();
+                return Task.CompletedTask;
             default:
                 return Task.CompletedTask;
         }

@@ -248,14 +248,17 @@ internal sealed partial class ClusterNode : IClusterMembership, IAsyncDisposable
         return _relay.Registry.Channels.Find(stream)?.Count ?? 0;
     }
 
-    public async ValueTask BeforeAddAsync(string id, CancellationToken ct)
+    public async ValueTask BeforeAddAsync(IRelayConnection connection, CancellationToken ct)
     {
         if (!_up)
             return;                             // restored when Redis is back
+        string id = connection.Id;
         try
         {
             RedisValue[] members = await Db.SetMembersAsync(SubscriptionsKey(id)).WaitAsync(CommandTimeout, ct).ConfigureAwait(false);
             Mirror(id, Array.ConvertAll(members, static m => (string)m!));
+            if (_relay.History.Enabled && connection.ResumeStreams is { Length: > 0 } resumes)
+                await SeedAsync(connection, resumes, ct).ConfigureAwait(false);
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
@@ -263,6 +266,98 @@ internal sealed partial class ClusterNode : IClusterMembership, IAsyncDisposable
             _log.Debug($"cluster: subscriptions of {id} not read: {e.Message}");
         }
     }
+
+    /// <summary>
+    /// Before a connection resumes here: this relay subscribes to each stream it resumes (and is on), so that
+    /// what is published from now on reaches it, then reads what Redis keeps of the stream and makes it its
+    /// own; the replay comes from that when the connection joins, then the live messages: none missing,
+    /// none twice (a message both read and received is kept once, by its offset).
+    /// </summary>
+    private async Task SeedAsync(IRelayConnection connection, string[] resumes, CancellationToken ct)
+    {
+        var on = new HashSet<string>(StringComparer.Ordinal) { "*", "#" + connection.Id };
+        on.UnionWith(connection.OwnChannels);
+        on.UnionWith(_relay.Registry.Find(connection.Id)?.SubscriptionNames() ?? []);
+        string[] streams = [.. resumes.Where(on.Contains).Distinct(StringComparer.Ordinal)];
+        if (streams.Length == 0)
+            return;
+        List<Task> subscribing = [];
+        foreach (string stream in streams)
+            _relay.Prepare(stream);             // before the subscription: what it brings has a stream to be kept in
+        lock (_gate)
+        {
+            foreach (string stream in streams)
+            {
+                if (!_streams.TryGetValue(stream, out StreamSubscription? subscription))
+                {
+                    subscription = new StreamSubscription(stream);
+                    _streams[stream] = subscription;
+                    subscription.Queue = SubscribeAsync(subscription);
+                }
+
+                subscription.Pins++;
+                subscribing.Add(subscription.Queue);
+            }
+        }
+
+        _resumePins[connection] = streams;
+        await Task.WhenAll(subscribing).WaitAsync(CommandTimeout, ct).ConfigureAwait(false);
+        foreach (string stream in streams)
+        {
+            // A marker through the stream's channel: once it is back, every message published after it
+            // reaches this relay, so what Redis keeps (read next) and what comes live leave no gap.
+            string marker = Name + "/" + Interlocked.Increment(ref _nextRequest).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var back = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _markers[marker] = back;
+            try
+            {
+                await Redis.GetSubscriber().PublishAsync(RedisChannel.Literal(ClusterWire.StreamChannel(stream)), ClusterWire.Marker(marker)).ConfigureAwait(false);
+                await back.Task.WaitAsync(CommandTimeout, ct).ConfigureAwait(false);
+            }
+            finally
+            {
+                _markers.TryRemove(marker, out _);
+            }
+
+            RedisResult[] kept = (RedisResult[])(await Db.ScriptEvaluateAsync(ClusterScripts.Kept, [PositionKey(stream), KeptKey(stream)])
+                .WaitAsync(CommandTimeout, ct).ConfigureAwait(false))!;
+            if (kept[0].IsNull)
+                continue;                       // Redis has no such stream: the resume gets !reset
+            var entries = new List<(long, MessageKind, byte[])>(kept.Length - 2);
+            for (int i = 2; i < kept.Length; i++)
+            {
+                byte[] entry = (byte[])kept[i]!;
+                if (ClusterWire.TryParsePositioned(entry, withEpoch: false, out _, out long offset, out bool binary, out int start))
+                    entries.Add((offset, binary ? MessageKind.Binary : MessageKind.Text, entry[start..]));
+            }
+
+            _relay.Seed(stream, (string)kept[0]!, (long)kept[1], entries);
+        }
+    }
+
+    /// <summary>Markers sent through a stream's channel, completed when they come back.</summary>
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _markers = new(StringComparer.Ordinal);
+
+    /// <summary>The streams a connection about to resume holds subscribed, until it is listed (or refused).</summary>
+    private readonly ConcurrentDictionary<IRelayConnection, string[]> _resumePins = new();
+
+    private void Unpin(IRelayConnection connection)
+    {
+        if (!_resumePins.TryRemove(connection, out string[]? streams))
+            return;
+        lock (_gate)
+        {
+            foreach (string stream in streams)
+            {
+                if (_streams.TryGetValue(stream, out StreamSubscription? subscription) && subscription.Pins > 0)
+                    subscription.Pins--;
+            }
+        }
+    }
+
+    private static RedisKey PositionKey(string stream) => ClusterWire.Prefix + "pos:" + stream;
+
+    private static RedisKey KeptKey(string stream) => ClusterWire.Prefix + "kept:" + stream;
 
     /// <summary>Makes this relay's copy of an id's subscriptions what the cluster says they are.</summary>
     private void Mirror(string id, string[] cluster)
@@ -284,7 +379,11 @@ internal sealed partial class ClusterNode : IClusterMembership, IAsyncDisposable
     public async ValueTask AddedAsync(IRelayConnection connection, CancellationToken ct)
     {
         if (!_up)
+        {
+            Unpin(connection);
             return;
+        }
+
         try
         {
             var streams = new List<string> { "*", "#" + connection.Id };
@@ -298,7 +397,7 @@ internal sealed partial class ClusterNode : IClusterMembership, IAsyncDisposable
                 string[] local = _relay.Registry.Find(connection.Id)?.SubscriptionNames() ?? [];
                 string[] missing = Array.FindAll(cluster, c => Array.IndexOf(local, c) < 0);
                 if (missing.Length == 0)
-                    return;
+                    break;
                 foreach (string channel in missing)
                     _relay.Registry.Subscribe(connection.Id, channel, int.MaxValue, out _);
                 streams = [.. missing];
@@ -309,12 +408,17 @@ internal sealed partial class ClusterNode : IClusterMembership, IAsyncDisposable
             _needsRestore = true;
             _log.Debug($"cluster: connection {connection.Id} not registered yet: {e.Message}");
         }
+        finally
+        {
+            Unpin(connection);
+        }
     }
 
     public void Removed(IRelayConnection connection, string[] channels)
     {
         if (_redis is null)
             return;
+        Unpin(connection);
         _ = SyncInBackgroundAsync(["*", "#" + connection.Id, .. channels]);
     }
 
@@ -369,8 +473,9 @@ internal sealed partial class ClusterNode : IClusterMembership, IAsyncDisposable
                 int count = LocalCount(stream);
                 values.Add(stream);
                 values.Add(count);
-                if (count == 0 && _streams.Remove(stream, out StreamSubscription? gone))
+                if (count == 0 && _streams.TryGetValue(stream, out StreamSubscription? gone) && gone.Pins == 0)
                 {
+                    _streams.Remove(stream);
                     gone.Retired = true;
                     _ = UnsubscribeAsync(gone);
                 }

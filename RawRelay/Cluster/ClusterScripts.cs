@@ -35,6 +35,52 @@ internal static class ClusterScripts
         """;
 
     /// <summary>
+    /// With history: as <see cref="Publish"/>, and in the same step the stream's next offset and the append
+    /// to its kept messages, so positions are the same on every relay. KEYS[1] the count hash, KEYS[2] the
+    /// position hash (<c>e</c> epoch, <c>o</c> last offset), KEYS[3] the kept list; ARGV[1] the channel,
+    /// ARGV[2] the message, ARGV[3] --history, ARGV[4] --history-ttl (ms), ARGV[5] an epoch for a stream
+    /// Redis does not have (new, or lost). Publishes <c>P&lt;epoch&gt; &lt;offset&gt; &lt;message&gt;</c>; returns the count.
+    /// </summary>
+    public const string PublishKept = LiveCount + """
+        local n = live(KEYS[1])
+        local e = redis.call('HGET', KEYS[2], 'e')
+        if not e then
+          e = ARGV[5]
+          redis.call('HSET', KEYS[2], 'e', e, 'o', 0)
+        end
+        local o = redis.call('HINCRBY', KEYS[2], 'o', 1)
+        redis.call('RPUSH', KEYS[3], o .. ' ' .. ARGV[2])
+        redis.call('LTRIM', KEYS[3], -tonumber(ARGV[3]), -1)
+        redis.call('PEXPIRE', KEYS[2], ARGV[4])
+        redis.call('PEXPIRE', KEYS[3], ARGV[4])
+        redis.call('PUBLISH', ARGV[1], 'P' .. e .. ' ' .. o .. ' ' .. ARGV[2])
+        return n
+        """;
+
+    /// <summary>
+    /// POSITION with history: the stream's epoch and last offset, the stream made (with ARGV[1] as its
+    /// epoch) when Redis has none, and kept for the history ttl (ARGV[2], ms). KEYS[1] the position hash.
+    /// </summary>
+    public const string Position = """
+        local e = redis.call('HGET', KEYS[1], 'e')
+        if not e then
+          e = ARGV[1]
+          redis.call('HSET', KEYS[1], 'e', e, 'o', 0)
+        end
+        redis.call('PEXPIRE', KEYS[1], ARGV[2])
+        return {e, redis.call('HGET', KEYS[1], 'o')}
+        """;
+
+    /// <summary>What Redis keeps of a stream, for a resume: {epoch or false, last offset, entries...}. KEYS[1] the position hash, KEYS[2] the kept list.</summary>
+    public const string Kept = """
+        local e = redis.call('HGET', KEYS[1], 'e')
+        if not e then return {false, 0} end
+        local result = {e, redis.call('HGET', KEYS[1], 'o')}
+        for _, entry in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do table.insert(result, entry) end
+        return result
+        """;
+
+    /// <summary>
     /// A relay's counts: ARGV[1] its name, ARGV[2] the subscription ttl (ms), ARGV[3] '1' to drop all its
     /// counts first (after Redis came back), ARGV[4] an id whose subscriptions to return (or ''), then pairs
     /// of stream and count (0 removes). An id stream's subscriptions are kept while the id has connections

@@ -21,6 +21,47 @@ internal static class ClusterWire
     public const byte Text = (byte)'T';
     public const byte Binary = (byte)'B';
     public const byte Request = (byte)'C';
+    public const byte Positioned = (byte)'P';
+    public const byte MarkerKind = (byte)'N';
+
+    /// <summary>A marker a relay sends through a stream's channel to see its subscription work; others ignore it.</summary>
+    public static byte[] Marker(string name) => [MarkerKind, .. Encoding.ASCII.GetBytes(name)];
+
+    /// <summary>
+    /// Reads a message Redis gave a position (<c>P&lt;epoch&gt; &lt;offset&gt; </c> then kind and payload), or a
+    /// kept entry (<c>&lt;offset&gt; </c> then kind and payload) when <paramref name="epoch"/> is not wanted.
+    /// </summary>
+    public static bool TryParsePositioned(ReadOnlySpan<byte> bytes, bool withEpoch, out string epoch, out long offset, out bool binary, out int payloadStart)
+    {
+        epoch = "";
+        offset = 0;
+        binary = false;
+        payloadStart = 0;
+        int at = 0;
+        if (withEpoch)
+        {
+            if (bytes.Length == 0 || bytes[0] != Positioned)
+                return false;
+            int space = bytes[1..].IndexOf((byte)' ');
+            if (space <= 0)
+                return false;
+            epoch = Encoding.ASCII.GetString(bytes.Slice(1, space));
+            at = space + 2;
+        }
+
+        int end = bytes[at..].IndexOf((byte)' ');
+        if (end <= 0 || !long.TryParse(bytes.Slice(at, end), NumberStyles.None, CultureInfo.InvariantCulture, out offset))
+            return false;
+        at += end + 1;
+        if (at >= bytes.Length || bytes[at] is not (Text or Binary))
+            return false;
+        binary = bytes[at] == Binary;
+        payloadStart = at + 1;
+        return true;
+    }
+
+    /// <summary>A fresh epoch for a stream Redis does not have: 1-32 letters and digits, random (relays draw them independently).</summary>
+    public static string NewEpoch() => "r" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
 
     public const string Prefix = "rawrelay:";
 

@@ -163,8 +163,6 @@ internal sealed class RelayCommandLine
         double nodeTimeout = parsed.GetValue(_nodeTimeout);
         if (!double.IsFinite(nodeTimeout) || nodeTimeout is < 0.5 or > 3600)
             return Fail("--node-timeout must be between 0.5 and 3600 seconds", out error);
-        if (redis is not null && history > 0)
-            return Fail("--history with --redis is not built yet: history and positions are not shared through Redis", out error);
 
         return new RelayOptions
         {

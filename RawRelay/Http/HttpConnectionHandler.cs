@@ -124,9 +124,10 @@ internal sealed class HttpConnectionHandler
             connection.QueueResponse(HttpResponses.SwitchingProtocols(decision.Key, decision.Protocol));
             IClusterMembership? cluster = _context.Registry.Cluster;
             if (cluster is not null)
-                await cluster.BeforeAddAsync(connection.Id, _stopping).ConfigureAwait(false);
+                await cluster.BeforeAddAsync(connection, _stopping).ConfigureAwait(false);
             if (!_context.Registry.TryAdd(connection, _options.MaxConnections))
             {
+                cluster?.Removed(connection, []);
                 await RefuseHandshakeAsync(socket, 503, "too many connections").ConfigureAwait(false);
                 return null;
             }
