@@ -76,6 +76,29 @@ public sealed class ClusterHistoryTests
         reset.Position.Should().Be(after);
     }
 
+    [Test, CancelAfter(60_000)]
+    public async Task After_redis_restarts_empty_a_resume_on_the_relay_that_kept_a_copy_gets_a_reset(CancellationToken ct)
+    {
+        await using RelayCluster cluster = await RelayCluster.StartAsync(1, ct, "--history", "100");
+        RelayProcess relay = cluster.Relays[0];
+        using ControlClient control = relay.OpenControl();
+        string seen;
+        await using (RawWebSocketClient first = await V1Client.ConnectAsync(relay.Port, "u1", ct, ["news"]))
+        {
+            (await control.CommandAsync("PUBLISH MESSAGE news m1", ct)).Should().Be("OK 1");
+            seen = (await first.ReceiveAsync(ct)).Position;
+        }
+
+        await cluster.Redis.KillAsync();
+        await cluster.Redis.RestartAsync();
+        await TaskTimeouts.Eventually(() => Task.FromResult(RelayCluster.UpLines(relay) == 2), TimeSpan.FromSeconds(20));
+        await using RawWebSocketClient again = await V1Client.ConnectAsync(relay.Port, "u1", ct, ["news"], [("news", seen)]);
+        V1Message reset = await again.ReceiveAsync(ct);
+        reset.IsReset.Should().BeTrue("Redis lost the stream: its life in this relay's copy is over too");
+        reset.Position.Should().NotStartWith(seen.Split(':')[0]).And.EndWith(":0");
+        (await control.CommandAsync("POSITION news", ct)).Should().Be("OK " + reset.Position);
+    }
+
     private static async Task<int> PublishUntilAsync(ControlClient control, int first, CancellationToken ct)
     {
         int next = first;

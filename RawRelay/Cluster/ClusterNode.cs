@@ -322,7 +322,14 @@ internal sealed partial class ClusterNode : IClusterMembership, IAsyncDisposable
             RedisResult[] kept = (RedisResult[])(await Db.ScriptEvaluateAsync(ClusterScripts.Kept, [PositionKey(stream), KeptKey(stream)])
                 .WaitAsync(CommandTimeout, ct).ConfigureAwait(false))!;
             if (kept[0].IsNull)
-                continue;                       // Redis has no such stream: the resume gets !reset
+            {
+                // Redis has no such stream (never made, or lost): it starts under a new epoch, which this
+                // relay takes too (dropping a copy of an older life), so the resume gets !reset.
+                RedisResult[] made = (RedisResult[])(await Db.ScriptEvaluateAsync(ClusterScripts.Position, [PositionKey(stream)],
+                    [ClusterWire.NewEpoch(), _relay.History.TtlMs]).WaitAsync(CommandTimeout, ct).ConfigureAwait(false))!;
+                _relay.Seed(stream, (string)made[0]!, (long)made[1], []);
+                continue;
+            }
             var entries = new List<(long, MessageKind, byte[])>(kept.Length - 2);
             for (int i = 2; i < kept.Length; i++)
             {
