@@ -123,6 +123,21 @@ public sealed class ClusterTests
     }
 
     [Test, CancelAfter(60_000)]
+    public async Task Max_channels_counts_an_ids_subscriptions_cluster_wide(CancellationToken ct)
+    {
+        await using RelayCluster cluster = await RelayCluster.StartAsync(2, ct, "--max-channels", "2");
+        using ControlClient a = cluster.Relays[0].OpenControl();
+        using ControlClient b = cluster.Relays[1].OpenControl();
+        (await a.CommandAsync("SUBSCRIBE u a", ct)).Should().Be("OK 0");
+        (await b.CommandAsync("SUBSCRIBE u b", ct)).Should().Be("OK 0");
+        (await a.CommandAsync("SUBSCRIBE u c", ct)).Should().Be("ERR too many channels", "u has two subscriptions, made on two relays");
+        (await b.CommandAsync("SUBSCRIBE u a", ct)).Should().Be("OK 0", "one it has already is fine");
+        (await b.CommandAsync("UNSUBSCRIBE u a", ct)).Should().Be("OK 0");
+        (await a.CommandAsync("SUBSCRIBE u c", ct)).Should().Be("OK 0");
+        await ExpectReplyAsync(b, "CHANNELS u", ["channel b", "channel c"], "OK 2", ct);
+    }
+
+    [Test, CancelAfter(60_000)]
     public async Task A_relay_killed_with_sigkill_leaves_the_list_and_counts_within_the_node_timeout(CancellationToken ct)
     {
         await using RelayCluster cluster = await RelayCluster.StartAsync(3, ct);
