@@ -61,7 +61,16 @@ internal sealed class ControlConnection
 
         /// <summary>WATCH: once its reply is out, the connection is a stream of events.</summary>
         Watch,
+
+        /// <summary>Cluster commands are under way (<see cref="_running"/>, <see cref="_inFlight"/>): await them, then go on.</summary>
+        Cluster,
     }
+
+    private const int MaxInFlight = 1024;
+
+    private readonly Queue<(ControlCommand Command, Task<long> Count)> _inFlight = new();
+    private Task? _running;
+    private (ControlCommand Command, byte[] Bytes, bool IsPayload)? _held;
 
     public async Task RunAsync(CancellationToken ct)
     {
@@ -74,7 +83,20 @@ internal sealed class ControlConnection
             {
                 Stop stop;
                 using (SendScheduler.Use(_round))
-                    stop = RunBuffered(reader);
+                    stop = RunBuffered(reader, ct);
+                if (_inFlight.Count > 0)
+                    await AnswerInFlightAsync().ConfigureAwait(false);
+                if (stop == Stop.Cluster)
+                {
+                    if (_running is { } running)
+                    {
+                        _running = null;
+                        await running.ConfigureAwait(false);
+                    }
+
+                    continue;
+                }
+
                 if (stop == Stop.End)
                     break;
                 if (stop == Stop.Watch)
@@ -119,8 +141,15 @@ internal sealed class ControlConnection
     }
 
     /// <summary>Runs every command that is buffered whole, without waiting.</summary>
-    private Stop RunBuffered(LineReader reader)
+    private Stop RunBuffered(LineReader reader, CancellationToken ct)
     {
+        if (_held is { } held)
+        {
+            _held = null;
+            if (RunOne(held.Command, held.Bytes, held.IsPayload, ct) is { } stop)
+                return stop;
+        }
+
         while (true)
         {
             if (_awaitingPayload is { } command)
@@ -129,7 +158,16 @@ internal sealed class ControlConnection
                     return reader.IsCompleted ? Stop.End : Stop.NeedInput;   // cut short by the end: not sent
                 _awaitingPayload = null;
                 _batchInput += command.Length;
-                _dispatcher.RunPayload(command, Contiguous(payload), _replies);
+                ReadOnlyMemory<byte> body = Contiguous(payload);
+                if (Pipeline(command, body, isPayload: true, ct, out bool full))
+                {
+                    if (full)
+                        return Stop.Cluster;
+                }
+                else if (RunOne(command, body, isPayload: true, ct) is { } stop)
+                {
+                    return stop;
+                }
             }
             else
             {
@@ -153,16 +191,74 @@ internal sealed class ControlConnection
                     continue;
                 }
 
-                _dispatcher.Run(command, line, _replies);
-                // QUIT ends the connection; so does a fatal error, since its payload cannot be skipped safely.
-                if (command.Kind is CommandKind.Quit or CommandKind.Fatal)
-                    return Stop.End;
-                if (command.Kind == CommandKind.Watch)
-                    return Stop.Watch;
+                if (Pipeline(command, line, isPayload: false, ct, out bool full))
+                {
+                    if (full)
+                        return Stop.Cluster;
+                }
+                else if (RunOne(command, line, isPayload: false, ct) is { } stop)
+                {
+                    return stop;
+                }
             }
 
             if (_replies.Length > MaxBufferedReplies || _batchInput >= MaxBatchInput)
                 return Stop.BatchFull;
+        }
+    }
+
+    /// <summary>
+    /// In a cluster, a SEND, PUBLISH or BROADCAST goes to Redis without waiting for the ones before it
+    /// (Redis runs them in the order they were sent): true when it went; false when the command is not one of
+    /// those (then <see cref="RunOne"/> runs it). Past <see cref="MaxInFlight"/> (<paramref name="full"/>)
+    /// the batch waits for them.
+    /// </summary>
+    private bool Pipeline(in ControlCommand command, ReadOnlyMemory<byte> bytes, bool isPayload, CancellationToken ct, out bool full)
+    {
+        Task<long>? started = isPayload ? _dispatcher.StartPayloadInCluster(command, bytes, ct) : _dispatcher.StartInCluster(command, bytes, ct);
+        full = false;
+        if (started is null)
+            return false;
+        _inFlight.Enqueue((command, started));
+        full = _inFlight.Count >= MaxInFlight;
+        return true;
+    }
+
+    /// <summary>Runs one command (after the pipelined ones before it have answered); a stop when the batch must end here.</summary>
+    private Stop? RunOne(in ControlCommand command, ReadOnlyMemory<byte> bytes, bool isPayload, CancellationToken ct)
+    {
+        if (_inFlight.Count > 0 && command.Kind != CommandKind.Empty)
+        {
+            _held = (command, bytes.ToArray(), isPayload);     // its reply comes after theirs
+            return Stop.Cluster;
+        }
+
+        if (isPayload)
+        {
+            if ((_running = _dispatcher.RunPayloadInCluster(command, bytes, _replies, ct)) is not null)
+                return Stop.Cluster;
+            _dispatcher.RunPayload(command, bytes, _replies);
+            return null;
+        }
+
+        if ((_running = _dispatcher.RunInCluster(command, bytes, _replies, ct)) is not null)
+            return Stop.Cluster;
+        _dispatcher.Run(command, bytes, _replies);
+        // QUIT ends the connection; so does a fatal error, since its payload cannot be skipped safely.
+        if (command.Kind is CommandKind.Quit or CommandKind.Fatal)
+            return Stop.End;
+        if (command.Kind == CommandKind.Watch)
+            return Stop.Watch;
+        return null;
+    }
+
+    /// <summary>Waits for the pipelined commands, oldest first, and writes their status lines in that order.</summary>
+    private async Task AnswerInFlightAsync()
+    {
+        while (_inFlight.TryDequeue(out (ControlCommand Command, Task<long> Count) next))
+        {
+            long count = await next.Count.ConfigureAwait(false);
+            _dispatcher.AnswerPipelined(next.Command, count, _replies);
         }
     }
 

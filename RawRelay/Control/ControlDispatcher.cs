@@ -17,12 +17,76 @@ internal sealed class ControlDispatcher
     private readonly ControlStats _stats;
     private readonly Message _message = new(MessageKind.Text, default);
 
-    public ControlDispatcher(Relay relay, RelayLog log, WebhookSender? webhook = null, ControlStats? stats = null)
+    public ControlDispatcher(Relay relay, RelayLog log, WebhookSender? webhook = null, ControlStats? stats = null, IClusterCommands? cluster = null)
     {
         _relay = relay;
         _log = log;
         _webhook = webhook;
         _stats = stats ?? new ControlStats();
+        _cluster = cluster;
+    }
+
+    private readonly IClusterCommands? _cluster;
+
+    /// <summary>
+    /// In a cluster, the command when the cluster runs it: started here, its replies written when the task
+    /// completes (the caller awaits it before the next command). Null when it ran here already or on a single node.
+    /// </summary>
+    public Task? RunInCluster(in ControlCommand command, ReadOnlyMemory<byte> line, ControlReplies replies, CancellationToken ct)
+    {
+        if (_cluster is null || !_cluster.Runs(command.Kind))
+            return null;
+        ReadOnlyMemory<byte> body = command.Kind is CommandKind.SendMessage or CommandKind.PublishMessage or CommandKind.BroadcastMessage
+            ? line[command.MessageStart..]
+            : default;
+        return Counted(command, _cluster.RunAsync(command, body, replies, ct), replies);
+    }
+
+    /// <summary>In a cluster, a length-prefixed command with its payload, as <see cref="RunInCluster"/>.</summary>
+    public Task? RunPayloadInCluster(in ControlCommand command, ReadOnlyMemory<byte> payload, ControlReplies replies, CancellationToken ct)
+    {
+        if (_cluster is null || command.Kind == CommandKind.Invalid || !_cluster.Runs(command.Kind))
+            return null;
+        bool text = command.Kind is CommandKind.SendText or CommandKind.PublishText or CommandKind.BroadcastText;
+        if (text && !WebSockets.Utf8Validator.IsValid(payload.Span))
+            return null;                        // refused here, as on a single node
+        return Counted(command, _cluster.RunAsync(command, payload, replies, ct), replies);
+    }
+
+    /// <summary>
+    /// In a cluster, starts a SEND, PUBLISH or BROADCAST (MESSAGE form) that does not wait for the commands
+    /// before it: its task gives the count, or -1 when the cluster is unavailable. Null for any other command.
+    /// </summary>
+    public Task<long>? StartInCluster(in ControlCommand command, ReadOnlyMemory<byte> line, CancellationToken ct) =>
+        _cluster is not null && command.Kind is CommandKind.SendMessage or CommandKind.PublishMessage or CommandKind.BroadcastMessage
+            ? _cluster.PublishAsync(command, line[command.MessageStart..], ct)
+            : null;
+
+    /// <summary>As <see cref="StartInCluster"/>, for the TEXT and BINARY forms with their payload (null for a TEXT payload that is not UTF-8).</summary>
+    public Task<long>? StartPayloadInCluster(in ControlCommand command, ReadOnlyMemory<byte> payload, CancellationToken ct)
+    {
+        if (_cluster is null || command.Kind is not (CommandKind.SendText or CommandKind.SendBinary or CommandKind.PublishText
+                or CommandKind.PublishBinary or CommandKind.BroadcastText or CommandKind.BroadcastBinary))
+            return null;
+        bool text = command.Kind is CommandKind.SendText or CommandKind.PublishText or CommandKind.BroadcastText;
+        return text && !WebSockets.Utf8Validator.IsValid(payload.Span) ? null : _cluster.PublishAsync(command, payload, ct);
+    }
+
+    /// <summary>The status line of a command started by <see cref="StartInCluster"/>, once its count is known.</summary>
+    public void AnswerPipelined(in ControlCommand command, long count, ControlReplies replies)
+    {
+        if (count >= 0)
+            replies.Ok(count);
+        else
+            replies.Error("cluster unavailable");
+        _stats.Ran(command, count >= 0);
+    }
+
+    private async Task Counted(ControlCommand command, Task run, ControlReplies replies)
+    {
+        long errors = replies.Errors;
+        await run.ConfigureAwait(false);
+        _stats.Ran(command, replies.Errors == errors);
     }
 
     /// <summary>The relay's events, for a connection that WATCH turned into a stream of them.</summary>

@@ -53,6 +53,14 @@ internal sealed class ControlReplies
         _buffer.Advance(length);
     }
 
+    /// <summary>Appends the replies another buffer holds (a command that ran on a buffer of its own).</summary>
+    public void Append(ControlReplies other)
+    {
+        other.Written.Span.CopyTo(_buffer.GetSpan(other.Length));
+        _buffer.Advance(other.Length);
+        Errors += other.Errors;
+    }
+
     /// <summary>Forgets what was written out; a buffer grown past 64 KiB is replaced by a small one.</summary>
     public void Clear()
     {

@@ -44,6 +44,9 @@ internal sealed class RelayCommandLine
     private readonly Option<bool> _echo = new("--echo") { Description = "send every client message back to it (for conformance suites)" };
     private readonly Option<string?> _secret = new("--secret") { Description = "require a valid exp and token on every connection (HMAC-SHA256 of <id>:<exp>)" };
     private readonly Option<string[]> _allowedOrigin = new("--allowed-origin") { Description = "an Origin that may connect; repeatable (default: any)", Arity = ArgumentArity.ZeroOrMore };
+    private readonly Option<string?> _redis = new("--redis") { Description = "join the cluster of relays on this Redis: redis://[:password@]host:port[/db] (default: none, a single node)" };
+    private readonly Option<string?> _nodeName = new("--node-name") { Description = "this relay's name in the cluster, LIST's third field (default <hostname>:<port>)" };
+    private readonly Option<double> _nodeTimeout = new("--node-timeout") { Description = "seconds after which a relay that stopped answering leaves the cluster's LIST and counts (default 15)", DefaultValueFactory = _ => 15 };
     private readonly Option<bool> _trustProxy = new("--trust-proxy") { Description = "take the client address from X-Forwarded-For" };
     private readonly Option<string?> _pusherApp = new("--pusher-app") { Description = "also speak the Pusher Channels protocol for this app: <app_id>:<key>:<secret> (default: off)" };
     private readonly Option<string?> _pusherWebhook = new("--pusher-webhook") { Description = "POST Pusher-format webhooks (channel_occupied, channel_vacated, member_added, member_removed, client_event) to this http(s) URL, signed with the app's secret" };
@@ -55,7 +58,7 @@ internal sealed class RelayCommandLine
         {
             _port, _bind, _path, _control, _controlMode, _static, _maxMessage, _sendQueue, _sendQueueTotal, _sendTimeout, _pingInterval, _subscriptionTtl, _maxChannels, _history, _historyTtl, _historyMemory,
             _offlineDelay, _clientRate, _webhook, _webhookSecret, _webhookQueue, _webhookMemory, _handshakeTimeout, _maxConnections, _logLevel, _logFormat, _metrics, _echo, _secret, _allowedOrigin, _trustProxy,
-            _pusherApp, _pusherClientEvents, _pusherWebhook,
+            _pusherApp, _pusherClientEvents, _pusherWebhook, _redis, _nodeName, _nodeTimeout,
         };
         Root.Subcommands.Add(new BenchCommandLine().Command);
         // A root with subcommands needs an action of its own, or a bare `rawrelay` is "command required".
@@ -165,6 +168,17 @@ internal sealed class RelayCommandLine
             if (!Uri.TryCreate(pusherUrl, UriKind.Absolute, out pusherWebhook) || pusherWebhook.Scheme is not ("http" or "https"))
                 return Fail($"--pusher-webhook: '{pusherUrl}' is not an http:// or https:// URL", out error);
         }
+        Cluster.RedisAddress? redis = null;
+        if (parsed.GetValue(_redis) is { } redisText && !Cluster.RedisAddress.TryParse(redisText, out redis, out string redisError))
+            return Fail($"--redis: '{redisText}' {redisError} (redis://[:password@]host:port[/db])", out error);
+        string? nodeName = parsed.GetValue(_nodeName);
+        if (nodeName is not null && !Cluster.ClusterWire.IsNodeName(nodeName))
+            return Fail("--node-name must be 1-100 characters of letters, digits and . _ : - [ ]", out error);
+        if ((nodeName is not null || parsed.GetResult(_nodeTimeout) is { Implicit: false }) && redis is null)
+            return Fail("--node-name and --node-timeout need --redis", out error);
+        double nodeTimeout = parsed.GetValue(_nodeTimeout);
+        if (!double.IsFinite(nodeTimeout) || nodeTimeout is < 0.5 or > 3600)
+            return Fail("--node-timeout must be between 0.5 and 3600 seconds", out error);
 
         return new RelayOptions
         {
@@ -201,6 +215,9 @@ internal sealed class RelayCommandLine
             PusherWebhook = pusherWebhook,
             WebhookQueue = parsed.GetValue(_webhookQueue),
             WebhookMemory = parsed.GetValue(_webhookMemory),
+            Redis = redis,
+            NodeName = nodeName,
+            NodeTimeout = nodeTimeout,
         };
     }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using RawRelay.Cluster;
 using RawRelay.Control;
 using RawRelay.Diagnostics;
 using RawRelay.Http;
@@ -33,6 +34,7 @@ internal sealed class RelayHost : IDisposable
     private readonly ControlStats _controlStats = new();
     private readonly MetricsServer? _metrics;
     private readonly CancellationTokenSource _abandonWebhook = new();
+    private readonly ClusterNode? _cluster;
     private bool _controlFileOwned = true;
 
     private RelayHost(RelayOptions options, RelayLog log, Listener http, Listener control, StaticFiles? staticFiles)
@@ -58,6 +60,13 @@ internal sealed class RelayHost : IDisposable
             CloseTimeout = options.CloseTimeout,
         }, registry, stats, log);
         _controlBudget = new MemoryBudget(ControlInputLimit(options.MaxMessage));
+        if (options.Redis is { } redis)
+        {
+            string name = options.NodeName ?? $"{System.Net.Dns.GetHostName()}:{HttpEndPoint.Port}";
+            _cluster = new ClusterNode(redis, name, TimeSpan.FromSeconds(options.NodeTimeout), options.SubscriptionTtl, _relay, log);
+            registry.Cluster = _cluster;
+        }
+
         if (options.Webhook is { } webhook)
         {
             _webhook = new WebhookSender(webhook, log);
@@ -85,7 +94,7 @@ internal sealed class RelayHost : IDisposable
         {
             try
             {
-                _metrics = MetricsServer.Start(metrics, new RelayMetrics(_context, _relay.History, _controlStats, _webhook, log, _pusher), log);
+                _metrics = MetricsServer.Start(metrics, new RelayMetrics(_context, _relay.History, _controlStats, _webhook, log, _pusher, _cluster), log);
             }
             catch
             {
@@ -149,7 +158,10 @@ internal sealed class RelayHost : IDisposable
         _log.Info($"listening on {HttpEndPoint} path {_options.Path}, control socket {_options.Control}" +
             (_staticFiles is null ? "" : $", static files from {Path.GetFullPath(_options.Static!)}") +
             (_metrics is null ? "" : $", metrics on http://{_metrics.EndPoint}{MetricsServer.MetricsPath}") +
-            (_options.PusherApp is null ? "" : $", Pusher app {_options.PusherApp.AppId} at /app/{_options.PusherApp.Key} and /apps/{_options.PusherApp.AppId}/"));
+            (_options.PusherApp is null ? "" : $", Pusher app {_options.PusherApp.AppId} at /app/{_options.PusherApp.Key} and /apps/{_options.PusherApp.AppId}/") +
+            (_cluster is null ? "" : $", cluster node {_cluster.Name} on {_options.Redis}"));
+        if (_cluster is not null)
+            await _cluster.StartAsync().ConfigureAwait(false);
         var policy = new HandshakePolicy(_options.AllowedOrigins, _options.Secret,
             () => DateTimeOffset.UtcNow.ToUnixTimeSeconds(), _options.MaxChannels);
         var httpOptions = new HttpOptions
@@ -181,8 +193,9 @@ internal sealed class RelayHost : IDisposable
         Task webhook = RunWebhookAsync(_webhook);
         Task pusherWebhook = RunWebhookAsync(_pusherWebhooks?.Sender);
         Task metrics = _metrics?.RunAsync(listening.Token) ?? Task.CompletedTask;
+        Task heartbeat = _cluster?.RunAsync(stop) ?? Task.CompletedTask;
 
-        await Task.WhenAll(controlLoop, pings, backlogs, expiry, presence).ConfigureAwait(false);
+        await Task.WhenAll(controlLoop, pings, backlogs, expiry, presence, heartbeat).ConfigureAwait(false);
         // SPEC order: stop accepting, close 1001 to every client and wait for them (at most the shutdown
         // timeout), then remove the control socket file.
         _log.Info($"shutting down: closing {_context.Live.Count} connection(s)");
@@ -193,6 +206,8 @@ internal sealed class RelayHost : IDisposable
         _http.Dispose();
         await metrics.ConfigureAwait(false);
         await Task.WhenAll(DrainWebhookAsync(_webhook, webhook), DrainWebhookAsync(_pusherWebhooks?.Sender, pusherWebhook)).ConfigureAwait(false);
+        if (_cluster is not null)
+            await _cluster.DisposeAsync().ConfigureAwait(false);
         Dispose();
         _log.Info("stopped");
         _log.Flush();
@@ -235,7 +250,7 @@ internal sealed class RelayHost : IDisposable
     private async Task ServeControlAsync(Socket socket, CancellationToken stop)
     {
         _log.Debug("control connection opened");
-        var connection = new ControlConnection(socket, new ControlDispatcher(_relay, _log, _webhook, _controlStats), _options.MaxMessage, _options.SendQueue,
+        var connection = new ControlConnection(socket, new ControlDispatcher(_relay, _log, _webhook, _controlStats, _cluster), _options.MaxMessage, _options.SendQueue,
             _controlBudget, _log);
         await connection.RunAsync(stop).ConfigureAwait(false);
         _log.Debug("control connection closed");

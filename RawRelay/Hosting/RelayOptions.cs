@@ -60,6 +60,15 @@ internal sealed record RelayOptions
 
     public long WebhookMemory { get; init; } = 64L * 1024 * 1024;
 
+    /// <summary>The cluster's Redis (<c>--redis</c>); null for a single node.</summary>
+    public Cluster.RedisAddress? Redis { get; init; }
+
+    /// <summary>This relay's name in the cluster (<c>--node-name</c>); null for <c>&lt;hostname&gt;:&lt;port&gt;</c>.</summary>
+    public string? NodeName { get; init; }
+
+    /// <summary>Seconds after which a relay that stopped answering leaves the cluster (<c>--node-timeout</c>).</summary>
+    public double NodeTimeout { get; init; } = 15;
+
     /// <summary>
     /// How long a closing connection (slow client, ping timeout, protocol error, CLOSE) may take before its
     /// TCP connection is closed anyway. Not a command-line option: the SPEC fixes it at one second; tests

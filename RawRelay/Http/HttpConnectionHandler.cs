@@ -139,11 +139,19 @@ internal sealed class HttpConnectionHandler
         // The 101 is queued first, its flush held by the connection: a message sent to the id the moment
         // it is registered queues behind the 101 instead of overtaking it.
         connection.QueueResponse(HttpResponses.SwitchingProtocols(decision.Key, decision.Protocol));
+        IClusterMembership? cluster = _context.Registry.Cluster;
+        if (cluster is not null)
+            await cluster.BeforeAddAsync(connection, _stopping).ConfigureAwait(false);
         if (!_context.Registry.TryAdd(connection, _options.MaxConnections))
         {
+            cluster?.Removed(connection, []);
             await RefuseHandshakeAsync(socket, 503, "too many connections").ConfigureAwait(false);
             return null;
         }
+
+        // In a cluster, the connection is on every relay's LIST and on its streams before its 101 goes.
+        if (cluster is not null)
+            await cluster.AddedAsync(connection, _stopping).ConfigureAwait(false);
 
         _context.Stats.ConnectionOpened();
         _context.Stats.Handshake(101);

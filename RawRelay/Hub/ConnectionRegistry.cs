@@ -39,6 +39,9 @@ internal sealed class ConnectionRegistry
 
     public int Count => All.Count;
 
+    /// <summary>The cluster this relay belongs to (<c>--redis</c>), told of every connection listed and removed; null on a single node.</summary>
+    public IClusterMembership? Cluster { get; set; }
+
     /// <summary>The next sequence number for a connection about to be registered.</summary>
     public long NextSequence() => Interlocked.Increment(ref _nextSequence);
 
@@ -63,9 +66,30 @@ internal sealed class ConnectionRegistry
     /// <summary>Removes a connection (from every stream); safe to call more than once, and before or while it is added.</summary>
     public void Remove(IRelayConnection connection)
     {
-        if (Interlocked.Exchange(ref connection.Slots.State, HubSlots.Removed) == HubSlots.Listed)
-            Unlist(connection);                 // from New, the adder unlists it; from Removed, it is gone
+        if (Interlocked.Exchange(ref connection.Slots.State, HubSlots.Removed) != HubSlots.Listed)
+            return;                             // from New, the adder unlists it; from Removed, it is gone
+        if (Cluster is not { } cluster)
+        {
+            Unlist(connection);
+            return;
+        }
+
+        string[] channels = ChannelNamesOf(connection);
+        Unlist(connection);
+        cluster.Removed(connection, channels);
     }
+
+    /// <summary>The names of the channels a connection is on now.</summary>
+    public static string[] ChannelNamesOf(IRelayConnection connection)
+    {
+        Channel[] on;
+        lock (connection)
+            on = connection.Slots.Channels.ToArray();
+        return Array.ConvertAll(on, static c => c.Name);
+    }
+
+    /// <summary>Every id that has connections or subscriptions here.</summary>
+    public IdStream[] Ids() => [.. _ids.Values];
 
     /// <summary>The id's stream, or null when the id has no connection and no subscription.</summary>
     public IdStream? Find(string id) => _ids.TryGetValue(id, out IdStream? stream) ? stream : null;

@@ -11,6 +11,9 @@ internal static class Handles
 {
     private static readonly string Prefix = RandomWords.Alphanumeric(8);
 
+    /// <summary>This relay's prefix: in a cluster, DISCONNECT finds the relay of a handle by it.</summary>
+    public static string RelayPrefix => Prefix;
+
     public static string Format(long sequence) => Prefix + "." + ToBase36(sequence);
 
     /// <summary>The sequence number of one of this relay's handles; false for any other string.</summary>

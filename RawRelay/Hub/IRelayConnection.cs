@@ -45,6 +45,9 @@ internal interface IRelayConnection
     /// <summary>True while the connection has positions to resume from (a rawrelay.v1 client's <c>since</c>, before it is on its streams).</summary>
     bool HasResume { get; }
 
+    /// <summary>The streams the client named in <c>since</c> (a cluster reads their history from Redis before the connection joins them).</summary>
+    string[] ResumeStreams => [];
+
     /// <summary>The position the client asked to resume <paramref name="stream"/> from, if any.</summary>
     StreamPosition? ResumeFrom(Stream stream);
 

@@ -111,6 +111,18 @@ internal sealed class IdStream(string id, ConnectionRegistry registry) : Stream
         }
     }
 
+    /// <summary>The names of the id's subscriptions only (not the channels its connections asked for).</summary>
+    public string[] SubscriptionNames()
+    {
+        lock (this)
+        {
+            var names = new string[SubscriptionCount];
+            for (int i = 0; i < names.Length; i++)
+                names[i] = Subscriptions![i].Name;
+            return names;
+        }
+    }
+
     /// <summary>The names of the id's subscriptions and of every channel its connections are on, in byte order.</summary>
     public string[] ChannelNames()
     {

@@ -34,6 +34,41 @@ internal sealed class Relay
     public int Broadcast(Message message) => Count(Registry.All.Publish(message, History));
 
     /// <summary>
+    /// In a cluster with history, a message from Redis at the position Redis gave it, to this relay's
+    /// connections on <paramref name="stream"/> (<c>*</c>, <c>#id</c> or a channel); returns how many count.
+    /// </summary>
+    public int PublishAt(string stream, Message message, string epoch, long offset)
+    {
+        Stream? found = stream == "*" ? Registry.All : stream.StartsWith('#') ? Registry.Find(stream[1..]) : Registry.Channels.Find(stream);
+        return found is null ? 0 : Count(found.PublishAt(message, epoch, offset, History));
+    }
+
+    /// <summary>
+    /// In a cluster with history, what Redis keeps of a stream, made this relay's before a connection resumes
+    /// on it here (the stream is made, and pinned for the history ttl, when this relay has none).
+    /// </summary>
+    public void Seed(string stream, string epoch, long last, IReadOnlyList<(long Offset, MessageKind Kind, byte[] Payload)> kept) =>
+        Prepare(stream)?.Seed(epoch, last, kept, History);
+
+    /// <summary>
+    /// In a cluster with history, the stream made here (and pinned for the history ttl) before this relay
+    /// subscribes to it for a resume, so that every message that comes from then on is kept here.
+    /// </summary>
+    public Stream? Prepare(string stream)
+    {
+        if (stream == "*")
+            return Registry.All;
+        if (stream.StartsWith('#'))
+        {
+            Registry.Pin(stream[1..], History);
+            return Registry.Find(stream[1..]);
+        }
+
+        Registry.Channels.Pin(stream, History);
+        return Registry.Channels.Find(stream);
+    }
+
+    /// <summary>
     /// The position of a stream's last message (<c>POSITION</c>): <c>*</c>, <c>#id</c> or a channel. With history
     /// on, the stream is made when there is none and kept for the history ttl, so that a page rendered with
     /// the position resumes from it; with history off, a stream that does not exist gets a fresh epoch.

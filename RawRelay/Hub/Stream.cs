@@ -54,7 +54,10 @@ internal abstract class Stream
     public virtual bool IsNamed(string name) => name == Name;
 
     /// <summary>The epoch of this life of the stream.</summary>
-    public string Epoch => Epochs.Format(_epochSerial);
+    public string Epoch => _clusterEpoch ?? Epochs.Format(_epochSerial);
+
+    /// <summary>In a cluster with history, the epoch Redis gave the stream (its positions are Redis's); null otherwise.</summary>
+    private string? _clusterEpoch;
 
     /// <summary>The position of the stream's last message (offset 0: none yet).</summary>
     public StreamPosition Position
@@ -151,6 +154,90 @@ internal abstract class Stream
                 (_history ??= new StreamHistory()).Append(history.Keep(this, message), history);
             return Deliver(message);
         }
+    }
+
+    /// <summary>
+    /// In a cluster with history: hands the message to every member at the position Redis gave it (the same
+    /// on every relay), keeping it; a message this relay has already (seeded by a resume) is skipped. A new
+    /// epoch, or a gap (this relay was not subscribed for a while), drops what was kept here: what is kept
+    /// stays one run of consecutive offsets.
+    /// </summary>
+    public FanOut PublishAt(Message message, string epoch, long offset, HistoryStore history)
+    {
+        lock (this)
+        {
+            if (_clusterEpoch != epoch)
+            {
+                _clusterEpoch = epoch;
+                DropKept(history);
+                _lastOffset = 0;
+            }
+
+            if (offset <= _lastOffset)
+                return default;
+            if (offset != _lastOffset + 1)
+                DropKept(history);
+            _lastOffset = offset;
+            message.SetPosition(this, offset);
+            if (history.Enabled)
+                (_history ??= new StreamHistory()).Append(history.Keep(this, message), history);
+            return Deliver(message);
+        }
+    }
+
+    /// <summary>
+    /// In a cluster with history, before a connection resumes here: what Redis keeps of the stream
+    /// (<paramref name="kept"/>, consecutive offsets ending at <paramref name="last"/>) becomes what this relay
+    /// keeps, followed by what it received after it; then <see cref="Add"/> replays from it as on one relay.
+    /// </summary>
+    public void Seed(string epoch, long last, IReadOnlyList<(long Offset, MessageKind Kind, byte[] Payload)> kept, HistoryStore history)
+    {
+        lock (this)
+        {
+            if (_clusterEpoch != epoch)
+            {
+                _clusterEpoch = epoch;
+                DropKept(history);
+                _lastOffset = 0;
+            }
+
+            List<HistoryEntry> local = _history?.TakeAll() ?? [];
+            long at = 0;
+            foreach ((long offset, MessageKind kind, byte[] payload) in kept)
+            {
+                if (at != 0 && offset != at + 1)
+                    break;
+                var message = new Message(kind, payload);
+                message.SetPosition(this, offset);
+                (_history ??= new StreamHistory()).Append(history.Keep(this, message), history);
+                at = offset;
+            }
+
+            if (at == 0)
+                at = last;
+            foreach (HistoryEntry entry in local)
+            {
+                if (entry.Offset == at + 1 && entry.Frame is not null)
+                {
+                    (_history ??= new StreamHistory()).Append(entry, history);
+                    at = entry.Offset;
+                }
+                else
+                {
+                    history.Drop(entry);
+                }
+            }
+
+            _lastOffset = Math.Max(at, last);
+        }
+    }
+
+    private void DropKept(HistoryStore history)
+    {
+        if (_history is null)
+            return;
+        foreach (HistoryEntry entry in _history.TakeAll())
+            history.Drop(entry);
     }
 
     /// <summary>

@@ -47,6 +47,19 @@ internal sealed class StreamHistory
     /// The frames of the messages with offsets <paramref name="from"/> to <paramref name="to"/>, in order, or
     /// null when any of them is no longer kept: never part of them.
     /// </summary>
+    /// <summary>Takes every kept entry out of the ring, oldest first (the caller keeps or drops each); the pin stays.</summary>
+    public List<HistoryEntry> TakeAll()
+    {
+        TrimEvicted();
+        var taken = new List<HistoryEntry>(_count);
+        for (int i = 0; i < _count; i++)
+            taken.Add(_ring[(_start + i) % _ring.Length]);
+        _ring = new HistoryEntry[4];
+        _start = 0;
+        _count = 0;
+        return taken;
+    }
+
     public byte[][]? Collect(long from, long to)
     {
         TrimEvicted();

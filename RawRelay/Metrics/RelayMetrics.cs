@@ -1,3 +1,4 @@
+using RawRelay.Cluster;
 using RawRelay.Control;
 using RawRelay.Diagnostics;
 using RawRelay.Hub;
@@ -15,7 +16,7 @@ namespace RawRelay.Metrics;
 /// takes each connection's lock once, for its queued bytes.
 /// </summary>
 internal sealed class RelayMetrics(ConnectionContext context, HistoryStore history, ControlStats control, WebhookSender? webhook, RelayLog log,
-    PusherServer? pusher = null)
+    PusherServer? pusher = null, ClusterNode? cluster = null)
 {
     private readonly ProcessMetrics _process = new();
 
@@ -55,6 +56,13 @@ internal sealed class RelayMetrics(ConnectionContext context, HistoryStore histo
             WriteWebhook(text, webhook);
         if (pusher is not null)
             WritePusher(text, pusher);
+        if (cluster is not null)
+        {
+            text.Gauge("rawrelay_redis_up", "1 while the cluster's Redis answers and this relay's state is in it (--redis), else 0.", cluster.IsUp ? 1 : 0);
+            text.Gauge("rawrelay_redis_rtt_seconds", "Round trip of the last heartbeat to Redis.", cluster.RttSeconds);
+            text.Gauge("rawrelay_redis_subscribed_streams", "Streams this relay is subscribed to in Redis (those it has connections on).", cluster.SubscribedStreams);
+        }
+
         text.Counter("rawrelay_log_lines_lost_total", "Log lines that never reached standard output.", log.LinesLost);
         _process.Write(text);
         return text.Written.ToArray();

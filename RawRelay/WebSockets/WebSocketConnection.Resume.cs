@@ -11,6 +11,8 @@ internal sealed partial class WebSocketConnection
 {
     public bool HasResume => Volatile.Read(ref _extras)?.Since is not null;
 
+    public string[] ResumeStreams => Volatile.Read(ref _extras)?.Since is { } since ? Array.ConvertAll(since, static p => p.Stream) : [];
+
     public StreamPosition? ResumeFrom(Hub.Stream stream)
     {
         foreach (ResumePoint point in Volatile.Read(ref _extras)?.Since ?? [])

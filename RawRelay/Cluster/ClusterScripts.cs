@@ -1,0 +1,165 @@
+namespace RawRelay.Cluster;
+
+/// <summary>
+/// The Lua scripts the cluster runs in Redis, each atomic there: what is read and what is published happen
+/// at one moment of the cluster's life. Keys (all under <c>rawrelay:</c>): <c>node:&lt;name&gt;</c> a relay's
+/// heartbeat (expires after <c>--node-timeout</c>), <c>nodes</c> the relays seen, <c>count:&lt;stream&gt;</c>
+/// a hash of relay name to its connections on the stream, <c>streams:&lt;name&gt;</c> the streams a relay
+/// has counts in (to prune a dead relay's), <c>subs:&lt;id&gt;</c> an id's subscriptions. A count only counts
+/// while its relay's heartbeat lives, so a dead relay leaves every count within <c>--node-timeout</c>.
+/// </summary>
+internal static class ClusterScripts
+{
+    /// <summary>The connections on a stream whose relays are alive: a Lua function the scripts share.</summary>
+    private const string LiveCount = """
+        local function live(key)
+          local n = 0
+          local counts = redis.call('HGETALL', key)
+          for i = 1, #counts, 2 do
+            if redis.call('EXISTS', 'rawrelay:node:' .. counts[i]) == 1 then n = n + tonumber(counts[i + 1]) end
+          end
+          return n
+        end
+
+        """;
+
+    /// <summary>
+    /// SEND, PUBLISH, BROADCAST: counts the stream's connections and publishes the message to the relays that
+    /// hold them, in one step. KEYS[1] the stream's count hash; ARGV[1] its channel, ARGV[2] the message.
+    /// Returns the count (<c>OK &lt;n&gt;</c>).
+    /// </summary>
+    public const string Publish = LiveCount + """
+        local n = live(KEYS[1])
+        redis.call('PUBLISH', ARGV[1], ARGV[2])
+        return n
+        """;
+
+    /// <summary>
+    /// With history: as <see cref="Publish"/>, and in the same step the stream's next offset and the append
+    /// to its kept messages, so positions are the same on every relay. KEYS[1] the count hash, KEYS[2] the
+    /// position hash (<c>e</c> epoch, <c>o</c> last offset), KEYS[3] the kept list; ARGV[1] the channel,
+    /// ARGV[2] the message, ARGV[3] --history, ARGV[4] --history-ttl (ms), ARGV[5] an epoch for a stream
+    /// Redis does not have (new, or lost). Publishes <c>P&lt;epoch&gt; &lt;offset&gt; &lt;message&gt;</c>; returns the count.
+    /// </summary>
+    public const string PublishKept = LiveCount + """
+        local n = live(KEYS[1])
+        local e = redis.call('HGET', KEYS[2], 'e')
+        if not e then
+          e = ARGV[5]
+          redis.call('HSET', KEYS[2], 'e', e, 'o', 0)
+        end
+        local o = redis.call('HINCRBY', KEYS[2], 'o', 1)
+        redis.call('RPUSH', KEYS[3], o .. ' ' .. ARGV[2])
+        redis.call('LTRIM', KEYS[3], -tonumber(ARGV[3]), -1)
+        redis.call('PEXPIRE', KEYS[2], ARGV[4])
+        redis.call('PEXPIRE', KEYS[3], ARGV[4])
+        redis.call('PUBLISH', ARGV[1], 'P' .. e .. ' ' .. o .. ' ' .. ARGV[2])
+        return n
+        """;
+
+    /// <summary>
+    /// POSITION with history: the stream's epoch and last offset, the stream made (with ARGV[1] as its
+    /// epoch) when Redis has none, and kept for the history ttl (ARGV[2], ms). KEYS[1] the position hash.
+    /// </summary>
+    public const string Position = """
+        local e = redis.call('HGET', KEYS[1], 'e')
+        if not e then
+          e = ARGV[1]
+          redis.call('HSET', KEYS[1], 'e', e, 'o', 0)
+        end
+        redis.call('PEXPIRE', KEYS[1], ARGV[2])
+        return {e, redis.call('HGET', KEYS[1], 'o')}
+        """;
+
+    /// <summary>What Redis keeps of a stream, for a resume: {epoch or false, last offset, entries...}. KEYS[1] the position hash, KEYS[2] the kept list.</summary>
+    public const string Kept = """
+        local e = redis.call('HGET', KEYS[1], 'e')
+        if not e then return {false, 0} end
+        local result = {e, redis.call('HGET', KEYS[1], 'o')}
+        for _, entry in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do table.insert(result, entry) end
+        return result
+        """;
+
+    /// <summary>
+    /// A relay's counts: ARGV[1] its name, ARGV[2] the subscription ttl (ms), ARGV[3] '1' to drop all its
+    /// counts first (after Redis came back), ARGV[4] an id whose subscriptions to return (or ''), then pairs
+    /// of stream and count (0 removes). An id stream's subscriptions are kept while the id has connections
+    /// anywhere and expire a ttl after its last one. Returns the id's subscriptions.
+    /// </summary>
+    public const string Sync = LiveCount + """
+        local node = ARGV[1]
+        if ARGV[3] == '1' then
+          for _, s in ipairs(redis.call('SMEMBERS', 'rawrelay:streams:' .. node)) do
+            redis.call('HDEL', 'rawrelay:count:' .. s, node)
+          end
+          redis.call('DEL', 'rawrelay:streams:' .. node)
+        end
+        for i = 5, #ARGV, 2 do
+          local s = ARGV[i]
+          local c = tonumber(ARGV[i + 1])
+          if c > 0 then
+            redis.call('HSET', 'rawrelay:count:' .. s, node, c)
+            redis.call('SADD', 'rawrelay:streams:' .. node, s)
+          else
+            redis.call('HDEL', 'rawrelay:count:' .. s, node)
+            redis.call('SREM', 'rawrelay:streams:' .. node, s)
+          end
+          if string.sub(s, 1, 1) == '#' then
+            local subs = 'rawrelay:subs:' .. string.sub(s, 2)
+            if live('rawrelay:count:' .. s) > 0 then redis.call('PERSIST', subs) else redis.call('PEXPIRE', subs, ARGV[2]) end
+          end
+        end
+        if ARGV[4] == '' then return {} end
+        return redis.call('SMEMBERS', 'rawrelay:subs:' .. ARGV[4])
+        """;
+
+    /// <summary>
+    /// A relay's heartbeat, and the pruning of relays whose heartbeat expired. ARGV[1] the name, ARGV[2]
+    /// --node-timeout (ms), ARGV[3] the subscription ttl (ms). Returns 1 when this relay was alive in Redis
+    /// until now, 0 when it was not (Redis lost it, or it missed its heartbeats and was pruned): it must then
+    /// write its state again.
+    /// </summary>
+    public const string Heartbeat = """
+        local alive = redis.call('EXISTS', 'rawrelay:node:' .. ARGV[1])
+        redis.call('SET', 'rawrelay:node:' .. ARGV[1], '1', 'PX', ARGV[2])
+        redis.call('SADD', 'rawrelay:nodes', ARGV[1])
+        for _, m in ipairs(redis.call('SMEMBERS', 'rawrelay:nodes')) do
+          if redis.call('EXISTS', 'rawrelay:node:' .. m) == 0 then
+            for _, s in ipairs(redis.call('SMEMBERS', 'rawrelay:streams:' .. m)) do
+              redis.call('HDEL', 'rawrelay:count:' .. s, m)
+              if string.sub(s, 1, 1) == '#' and redis.call('EXISTS', 'rawrelay:count:' .. s) == 0 then
+                redis.call('PEXPIRE', 'rawrelay:subs:' .. string.sub(s, 2), ARGV[3])
+              end
+            end
+            redis.call('DEL', 'rawrelay:streams:' .. m)
+            redis.call('SREM', 'rawrelay:nodes', m)
+          end
+        end
+        return alive
+        """;
+
+    /// <summary>
+    /// SUBSCRIBE: remembers the subscription cluster-wide and tells the relays that hold the id's connections,
+    /// in one step. KEYS[1] the id's subscription set, KEYS[2] its stream's count hash; ARGV[1] the channel,
+    /// ARGV[2] --max-channels, ARGV[3] the subscription ttl (ms), ARGV[4] the id stream's channel, ARGV[5]
+    /// the request. Returns -1 past --max-channels, else how many relays got the request.
+    /// </summary>
+    public const string Subscribe = LiveCount + """
+        if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 and redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) then return -1 end
+        redis.call('SADD', KEYS[1], ARGV[1])
+        if live(KEYS[2]) > 0 then redis.call('PERSIST', KEYS[1]) else redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+        return redis.call('PUBLISH', ARGV[4], ARGV[5])
+        """;
+
+    /// <summary>UNSUBSCRIBE: KEYS[1] the id's subscription set; ARGV[1] the channel, ARGV[2] the id stream's channel, ARGV[3] the request.</summary>
+    public const string Unsubscribe = """
+        redis.call('SREM', KEYS[1], ARGV[1])
+        return redis.call('PUBLISH', ARGV[2], ARGV[3])
+        """;
+
+    /// <summary>After Redis came back: an id's subscriptions as this relay knows them. KEYS[1] the set; ARGV the channels.</summary>
+    public const string RestoreSubscriptions = """
+        for i = 1, #ARGV do redis.call('SADD', KEYS[1], ARGV[i]) end
+        return 0
+        """;
+}

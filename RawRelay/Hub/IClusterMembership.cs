@@ -1,0 +1,20 @@
+namespace RawRelay.Hub;
+
+/// <summary>
+/// What a cluster needs to hear from the registry about this relay's own connections (<c>--redis</c>); null
+/// on a single node, which then pays nothing. Implementations are thread-safe.
+/// </summary>
+internal interface IClusterMembership
+{
+    /// <summary>
+    /// Before a connection is listed: its id's cluster-wide subscriptions are mirrored here, and (with history)
+    /// what Redis keeps of the streams it resumes is made this relay's, so that listing it replays from it.
+    /// </summary>
+    ValueTask BeforeAddAsync(IRelayConnection connection, CancellationToken ct);
+
+    /// <summary>A connection was listed; it is the cluster's (in every relay's LIST, on its streams) when this completes, before its 101.</summary>
+    ValueTask AddedAsync(IRelayConnection connection, CancellationToken ct);
+
+    /// <summary>A listed connection left every stream (or one was not listed after all); <paramref name="channels"/> are those it was on.</summary>
+    void Removed(IRelayConnection connection, string[] channels);
+}
