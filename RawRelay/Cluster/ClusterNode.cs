@@ -330,6 +330,8 @@ internal sealed partial class ClusterNode : IClusterMembership, IAsyncDisposable
         _ = SyncInBackgroundAsync(["*", "#" + connection.Id, .. channels]);
     }
 
+    public Task ChannelChangedAsync(string channel) => _redis is null ? Task.CompletedTask : SyncInBackgroundAsync([channel]);
+
     private async Task SyncInBackgroundAsync(List<string> streams)
     {
         try

@@ -17,4 +17,11 @@ internal interface IClusterMembership
 
     /// <summary>A listed connection left every stream (or one was not listed after all); <paramref name="channels"/> are those it was on.</summary>
     void Removed(IRelayConnection connection, string[] channels);
+
+    /// <summary>
+    /// A listed connection joined or left <paramref name="channel"/> after it was listed (a Pusher subscription):
+    /// the cluster's counts and this relay's subscription to the channel follow. Completes when Redis has them
+    /// (or could not be reached: the heartbeat restores them then); never faults.
+    /// </summary>
+    Task ChannelChangedAsync(string channel);
 }

@@ -102,6 +102,12 @@ internal sealed class Relay
         return false;
     }
 
+    /// <summary>
+    /// After <see cref="Join"/> or <see cref="Leave"/>: in a cluster, completes once the other relays count the
+    /// change and deliver this channel's messages here; at once on a single relay.
+    /// </summary>
+    public Task AnnounceAsync(string channel) => Registry.Cluster?.ChannelChangedAsync(channel) ?? Task.CompletedTask;
+
     /// <summary>Takes one connection off a channel (a Pusher <c>unsubscribe</c>); true when it was on it.</summary>
     public bool Leave(IRelayConnection connection, string channel) =>
         Registry.Channels.Find(channel) is { } found && Registry.Channels.Leave(found, connection);

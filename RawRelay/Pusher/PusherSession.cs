@@ -189,14 +189,27 @@ internal sealed class PusherSession : IConnectionSession
 
             _channels.Add(channel);
             _presenceUser[channel] = userId;
-            Send(PusherJson.PresenceSucceeded(channel, members));
+            SendWhenAnnounced(channel, PusherJson.PresenceSucceeded(channel, members));
             return;
         }
 
         if (!_server.Relay.Join(_connection!, channel))
             return;
         _channels.Add(channel);
-        Send(PusherJson.SubscriptionSucceeded(channel));
+        SendWhenAnnounced(channel, PusherJson.SubscriptionSucceeded(channel));
+    }
+
+    /// <summary>
+    /// Sends a subscription's success once the channel is announced: in a cluster, once a PUBLISH on any relay
+    /// reaches this connection (at once on a single relay).
+    /// </summary>
+    private void SendWhenAnnounced(string channel, byte[] succeeded)
+    {
+        Task announced = _server.Relay.AnnounceAsync(channel);
+        if (announced.IsCompleted)
+            Send(succeeded);
+        else
+            _ = announced.ContinueWith(_ => Send(succeeded), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
     }
 
     private void Unsubscribe(string channel)
@@ -204,6 +217,7 @@ internal sealed class PusherSession : IConnectionSession
         if (!_channels.Remove(channel))
             return;
         _server.Relay.Leave(_connection!, channel);
+        _ = _server.Relay.AnnounceAsync(channel);
         if (_presenceUser.Remove(channel, out string? userId))
             _server.Presence.Leave(channel, this, userId);
     }
@@ -251,7 +265,10 @@ internal sealed class PusherSession : IConnectionSession
         Send(PusherJson.SigninSuccess(userData));
         string own = PusherServer.UserChannel(userId);
         if (_server.Relay.Join(_connection!, own))
+        {
             _channels.Add(own);
+            _ = _server.Relay.AnnounceAsync(own);
+        }
     }
 
     private static bool IsPresence(string channel) => channel.StartsWith("presence-", StringComparison.Ordinal);
