@@ -42,9 +42,13 @@ public sealed class SubscriptionTtlTests
         string id = TestData.NewId("keep"), channel = TestData.NewId("ch");
         using ControlClient control = _relay.OpenControl();
         await using (RawWebSocketClient first = await _relay.ConnectAsync(id, ct))
+        {
             (await control.CommandAsync($"SUBSCRIBE {id} {channel}", ct)).Should().Be("OK 1");
+            await CloseAsync(first, ct);
+        }
 
-        // Connected for longer than the ttl, now and then closed and reopened within it.
+        // Connected for longer than the ttl, now and then closed and reopened within it. Each page closes with
+        // the closing handshake: once the relay has answered, it counts the page no more.
         DateTime start = DateTime.UtcNow;
         while (DateTime.UtcNow - start < TimeSpan.FromSeconds(5))
         {
@@ -52,8 +56,15 @@ public sealed class SubscriptionTtlTests
             (await control.CommandAsync($"PUBLISH MESSAGE {channel} still", ct)).Should().Be("OK 1");
             (await page.ReceiveTextAsync(ct).WithTimeout()).Should().Be("still");
             await Task.Delay(TimeSpan.FromMilliseconds(700), ct);   // a page that is open for a moment: time passing is the point
+            await CloseAsync(page, ct);
         }
 
         (await control.CommandWithDataAsync($"CHANNELS {id}", ct)).Data.Should().Equal($"channel {channel}");
+    }
+
+    private static async Task CloseAsync(RawWebSocketClient page, CancellationToken ct)
+    {
+        await page.SendAsync(ClientFrames.Close(1000), ct);
+        (await page.ReceiveCloseCodeAsync(ct).WithTimeout()).Should().Be(1000);
     }
 }
