@@ -64,19 +64,9 @@ internal static class HandshakeValidator
 
     public static HandshakeDecision Validate(RequestHead head, HandshakePolicy policy)
     {
-        if (head.Method != "GET")
-            return HandshakeDecision.Refuse(405, "method not allowed");
-        if (head.Version != "HTTP/1.1")
-            return HandshakeDecision.Refuse(400, "HTTP/1.1 required");   // RFC 6455 §4.1 item 2
-        if (head.Count("Host") != 1)
-            return HandshakeDecision.Refuse(400, "missing Host");         // RFC 9112 §3.2
-        if (!head.HasToken("Upgrade", "websocket"))
-            return HandshakeDecision.Refuse(400, "missing Upgrade: websocket");
-        if (!head.HasToken("Connection", "Upgrade"))
-            return HandshakeDecision.Refuse(400, "missing Connection: Upgrade");
+        if (ValidateRfc6455(head) is { } refused)
+            return refused;
         string? key = head["Sec-WebSocket-Key"];
-        if (head.Count("Sec-WebSocket-Key") != 1 || !AcceptKey.IsValidKey(key))
-            return HandshakeDecision.Refuse(400, "missing or bad Sec-WebSocket-Key");
         if (!QueryString.TryGet(head.Query, "id", out string id, out _) || !ConnectionIds.IsValid(id))
             return HandshakeDecision.Refuse(400, "missing or invalid id");
         if (QueryString.GetAll(head.Query, "channel") is not { } asked || !asked.TrueForAll(static c => ChannelNames.IsValid(c)))
