@@ -15,6 +15,7 @@ internal sealed class RelayFixture : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly StringWriter _logText = new();
+    private readonly TextWriter _logWriter;     // TextWriter.Synchronized: its writes lock on it, and so does reading the text
     private readonly RelayLog _log;
     private readonly RelayHost _host;
     private readonly ErrorLog _errors;
@@ -23,7 +24,8 @@ internal sealed class RelayFixture : IAsyncDisposable
     private RelayFixture(RelayOptions options)
     {
         Options = options;
-        _log = new RelayLog(TextWriter.Synchronized(_logText), options.LogLevel, options.LogFormat);
+        _logWriter = TextWriter.Synchronized(_logText);
+        _log = new RelayLog(_logWriter, options.LogLevel, options.LogFormat);
         _host = RelayHost.Start(options, _log);
         _errors = ErrorLog.Watch(() => LogText, $"the relay on port {Port}");
         Run = _host.RunAsync(_stop.Token);
@@ -52,7 +54,8 @@ internal sealed class RelayFixture : IAsyncDisposable
         get
         {
             _log.Flush();
-            return _logText.ToString();
+            lock (_logWriter)
+                return _logText.ToString();
         }
     }
 

@@ -228,8 +228,13 @@ public sealed class ListenerTests
     private sealed class CapturedLog : IDisposable
     {
         private readonly StringWriter _text = new();
+        private readonly TextWriter _writer;    // synchronized: its writes lock on it, and so does reading the text
 
-        public CapturedLog() => Log = new RelayLog(TextWriter.Synchronized(_text), LogLevel.Debug);
+        public CapturedLog()
+        {
+            _writer = TextWriter.Synchronized(_text);
+            Log = new RelayLog(_writer, LogLevel.Debug);
+        }
 
         public RelayLog Log { get; }
 
@@ -238,7 +243,8 @@ public sealed class ListenerTests
             get
             {
                 Log.Flush();
-                return _text.ToString();
+                lock (_writer)
+                    return _text.ToString();
             }
         }
 
