@@ -30,8 +30,7 @@ public sealed class ClusterPusherTests
         // that no longer counts it, and what comes after, must not.
         await pusher.Raw.SendTextAsync($"{{\"event\":\"pusher:unsubscribe\",\"data\":{{\"channel\":\"{channel}\"}}}}", ct);
         int sent = 0;
-        while (await a.CommandAsync($"PUBLISH MESSAGE {channel} after-{++sent}", ct) != "OK 0")
-            await Task.Delay(20, ct);
+        await TaskTimeouts.Eventually(async () => await a.CommandAsync($"PUBLISH MESSAGE {channel} after-{++sent}", ct) == "OK 0");
         (await a.CommandAsync($"SEND MESSAGE {pusher.SocketId} still-here", ct)).Should().Be("OK 1");
         var counted = Enumerable.Range(1, sent - 1).Select(k => $"{{\"event\":\"message\",\"channel\":\"{channel}\",\"data\":\"after-{k}\"}}").ToList();
         string next;

@@ -66,16 +66,12 @@ internal sealed partial class Exposition
         return Parse(reply.BodyText);
     }
 
-    /// <summary>Scrapes until <paramref name="done"/> holds (a few milliseconds apart; the test's timeout bounds it).</summary>
+    /// <summary>Scrapes until <paramref name="done"/> holds, within <see cref="TaskTimeouts.Eventually"/>'s timeout.</summary>
     public static async Task<Exposition> WaitAsync(int port, Func<Exposition, bool> done, CancellationToken ct)
     {
-        while (true)
-        {
-            Exposition scrape = await ScrapeAsync(port, ct);
-            if (done(scrape))
-                return scrape;
-            await Task.Delay(20, ct);
-        }
+        Exposition? scrape = null;
+        await TaskTimeouts.Eventually(async () => done(scrape = await ScrapeAsync(port, ct)));
+        return scrape!;
     }
 
     [GeneratedRegex(@"^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[^}]*\})?) (\S+)$")]

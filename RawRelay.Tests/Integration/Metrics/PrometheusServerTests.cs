@@ -60,11 +60,11 @@ public sealed class PrometheusServerTests
             .Replace("scrape_timeout: 5s", "scrape_timeout: 200ms", StringComparison.Ordinal);
     }
 
-    /// <summary>Asks the query API until the one value of <paramref name="query"/> satisfies <paramref name="done"/>.</summary>
+    /// <summary>Asks the query API until the one value of <paramref name="query"/> satisfies <paramref name="done"/> (Prometheus's startup and its scrapes bound the wait).</summary>
     private static async Task<double> QueryUntilAsync(HttpClient http, ChildProcess server, string query, Func<double, bool> done, CancellationToken ct)
     {
-        double? last = null;
-        while (true)
+        double value = double.NaN;
+        await TaskTimeouts.Eventually(async () =>
         {
             if (server.HasExited)
                 Assert.Fail($"prometheus exited:\n{server.Output}");
@@ -73,19 +73,16 @@ public sealed class PrometheusServerTests
                 string body = await http.GetStringAsync($"/api/v1/query?query={Uri.EscapeDataString(query)}", ct);
                 using JsonDocument answer = JsonDocument.Parse(body);
                 JsonElement result = answer.RootElement.GetProperty("data").GetProperty("result");
-                if (result.GetArrayLength() == 1)
-                {
-                    last = double.Parse(result[0].GetProperty("value")[1].GetString()!, System.Globalization.CultureInfo.InvariantCulture);
-                    if (done(last.Value))
-                        return last.Value;
-                }
+                if (result.GetArrayLength() != 1)
+                    return false;
+                value = double.Parse(result[0].GetProperty("value")[1].GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+                return done(value);
             }
             catch (HttpRequestException)
             {
-                // Not listening yet.
+                return false;                   // not listening yet
             }
-
-            await Task.Delay(100, ct);
-        }
+        }, TimeSpan.FromSeconds(60));
+        return value;
     }
 }
