@@ -4,7 +4,8 @@ namespace RawRelay.WebSockets;
 /// What only some connections need (a backlog, a message kept whole, a resume, a closing handshake under way, a rate allowance) lives in an
 /// object of its own, made the first time one of its fields is set, so that an idle connection does not
 /// carry it. Fields that senders use are read and written under the connection's lock; the object is only
-/// ever made under it.
+/// ever made under it, and dropped under it when the connection starts to run with nothing left in it (the
+/// channels and positions of its upgrade are of no more use then).
 /// </summary>
 internal sealed partial class WebSocketConnection
 {
@@ -97,4 +98,11 @@ internal sealed class ConnectionExtras
     public long RateCheckedAt;
     public string[]? OwnChannels;
     public ResumePoint[]? Since;
+
+    /// <summary>Whether a hub message must take the general way in: a backlog (private copies), or replayed bytes that do not count.</summary>
+    public bool SlowsSending => BacklogSince != 0 || Uncounted != 0;
+
+    /// <summary>Whether every field is as a connection without extras has it, so that the object may be dropped (under the connection's lock).</summary>
+    public bool IsEmpty => BacklogSince == 0 && Reserved == 0 && Uncounted == 0 && CloseSent is null && KeptMessage is null && KeptLength == 0
+        && KeptReserved == 0 && RateCheckedAt == 0 && OwnChannels is null && Since is null;
 }

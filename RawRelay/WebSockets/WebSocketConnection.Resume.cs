@@ -46,6 +46,8 @@ internal sealed partial class WebSocketConnection
         {
             extras.Since = null;
             extras.OwnChannels = null;
+            if (extras.IsEmpty)
+                _extras = null;                 // a channel= or since= connection then runs as light as any other
         }
     }
 }
