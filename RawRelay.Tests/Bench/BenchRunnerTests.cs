@@ -78,6 +78,20 @@ public sealed class BenchRunnerTests
         table.Should().Contain("storm_live_s=", "the live phase needs no history").And.NotContain("storm_s=").And.NotContain("storm_ratio=");
     }
 
+    [Test, CancelAfter(120_000)]
+    public async Task Pusher_scenario_prints_rates_and_the_relays_cpu_per_delivery_beside_the_native_ones(CancellationToken ct)
+    {
+        await using RelayFixture relay = RelayFixture.Start(o => o with { PusherApp = PusherScenario.App });
+        BenchOptions options = Small(relay) with { Scenarios = BenchScenarios.Pusher, Messages = 20 };
+
+        string table = await RunAsync(options, ct);
+
+        foreach (string key in (string[])["pusher_native_deliveries_per_s=", "pusher_native_cpu_ns=", "pusher_batch100_deliveries_per_s=",
+                     "pusher_batch100_cpu_ns=", "pusher_batch100_cpu_vs_native_pct=", "pusher_batch10_cpu_vs_native_pct=", "pusher_batch1_vs_native_pct="])
+            table.Should().Contain(key);
+        table.Should().Contain("| relay CPU per delivery, Pusher batch_events of 100 |");
+    }
+
     [Test]
     public void A_relay_the_bench_starts_keeps_history_for_the_storm() =>
         BenchRunner.RelayArguments(new BenchOptions { StormMessages = 150, RelayArguments = ["--log-level", "info"] })

@@ -36,17 +36,21 @@ internal static class PusherScenario
         for (int i = 0; i < messages; i++)
             commands.Append("PUBLISH MESSAGE pn0 ").Append(payload).Append('\n');
         long nativeExpected = (long)native.Open * messages;
+        double? cpuBefore = context.Relay.CpuSeconds();
         double? nativeSeconds = await context.PipelineAsync("pusher-native", native, BenchContext.Ascii(commands), messages, nativeExpected).ConfigureAwait(false);
+        double? nativeCpu = CpuPerDelivery(context, cpuBefore, nativeExpected);
         double? nativeRate = nativeSeconds is { } ns ? nativeExpected / ns : null;
         if (nativeRate is { } nr)
             context.Report.Add($"native channel deliveries per second ({native.Open:#,0} clients on 1 channel, {messages} x {options.PayloadBytes} B PUBLISH pipelined)",
                 nr, "/s", "pusher_native_deliveries_per_s");
+        if (nativeSeconds is not null && nativeCpu is { } nc)
+            context.Report.Add("relay CPU per delivery, native PUBLISH pipelined", nc, "ns", "pusher_native_cpu_ns");
         await context.DrainAsync(native).ConfigureAwait(false);
         double? sequentialRate = await NativeOneAtATimeAsync(context, payload).ConfigureAwait(false);
 
         foreach (int batchSize in (int[])[PusherApi.MaxBatch, PusherBatchLimit, 1])
         {
-            if (await PusherPhaseAsync(context, payload, batchSize).ConfigureAwait(false) is not { } rate)
+            if (await PusherPhaseAsync(context, payload, batchSize).ConfigureAwait(false) is not ({ } rate, var cpu))
                 continue;
             string batches = batchSize >= messages ? $"one batch_events of {messages}" : $"batch_events of {batchSize}, one after another";
             context.Report.Add($"Pusher event deliveries per second ({options.Clients:#,0} Pusher clients on 1 channel, {messages} x {options.PayloadBytes} B events in {batches})",
@@ -54,6 +58,13 @@ internal static class PusherScenario
             if ((batchSize == 1 ? sequentialRate : nativeRate) is { } baseline)
                 context.Report.Add(batchSize == 1 ? "Pusher rate / native rate, one event a request / one PUBLISH a round trip"
                     : $"Pusher rate / native pipelined rate, batch_events of {batchSize}", 100 * rate / baseline, "%", $"pusher_batch{batchSize}_vs_native_pct");
+            if (cpu is not { } pc)
+                continue;
+            context.Report.Add($"relay CPU per delivery, Pusher batch_events of {batchSize}", pc, "ns", $"pusher_batch{batchSize}_cpu_ns");
+            // The relay's own cost, whatever share of the cores the load generator took: the rate the Pusher
+            // path keeps of the native one on a machine where the relay has the cores to itself.
+            if (batchSize > 1 && nativeCpu is { } nativeNs && nativeSeconds is not null)
+                context.Report.Add($"native / Pusher relay CPU per delivery, batch_events of {batchSize}", 100 * nativeNs / pc, "%", $"pusher_batch{batchSize}_cpu_vs_native_pct");
         }
     }
 
@@ -98,8 +109,15 @@ internal static class PusherScenario
         }
     }
 
-    /// <summary>Fresh Pusher clients on a channel of their own get <c>--messages</c> events through the HTTP API; their rate, or null.</summary>
-    private static async Task<double?> PusherPhaseAsync(BenchContext context, string payload, int batchSize)
+    /// <summary>The relay's CPU nanoseconds per delivery since <paramref name="before"/>; null when its CPU time cannot be read.</summary>
+    private static double? CpuPerDelivery(BenchContext context, double? before, long deliveries) =>
+        before is { } b && context.Relay.CpuSeconds() is { } after && deliveries > 0 ? (after - b) * 1e9 / deliveries : null;
+
+    /// <summary>
+    /// Fresh Pusher clients on a channel of their own get <c>--messages</c> events through the HTTP API; their
+    /// rate and the relay's CPU per delivery, or null.
+    /// </summary>
+    private static async Task<(double Rate, double? Cpu)?> PusherPhaseAsync(BenchContext context, string payload, int batchSize)
     {
         int messages = context.Options.Messages;
         string channel = "pp" + batchSize;
@@ -117,6 +135,7 @@ internal static class PusherScenario
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.Ct);
             timeout.CancelAfter(context.Timeout);
             long start = Stopwatch.GetTimestamp();
+            double? cpuBefore = context.Relay.CpuSeconds();
             for (int sent = 0; sent < messages; sent += batchSize)
             {
                 int status = await PostBatchAsync(context.Relay.Port, channel, payload, Math.Min(batchSize, messages - sent), timeout.Token).ConfigureAwait(false);
@@ -134,7 +153,7 @@ internal static class PusherScenario
                 return null;
             }
 
-            return expected / Stopwatch.GetElapsedTime(start, pusher.LastMessageAt).TotalSeconds;
+            return (expected / Stopwatch.GetElapsedTime(start, pusher.LastMessageAt).TotalSeconds, CpuPerDelivery(context, cpuBefore, expected));
         }
         finally
         {

@@ -81,6 +81,29 @@ internal sealed class RelayUnderTest : IDisposable
     /// <summary>Peak resident memory (VmHWM) in bytes, or null when the PID is unknown.</summary>
     public long? PeakResidentBytes() => ReadStatus("VmHWM:");
 
+    /// <summary>
+    /// CPU time the relay has used so far (user and system, all its threads, /proc/PID/stat in clock ticks of
+    /// 10 ms), or null when the PID is unknown: what a phase cost the relay, whatever share the load generator took.
+    /// </summary>
+    public double? CpuSeconds()
+    {
+        if (Pid is not { } pid)
+            return null;
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');   // from field 3 (state) on
+            return (long.Parse(fields[11]) + long.Parse(fields[12])) / ClockTicksPerSecond;
+        }
+        catch (IOException)
+        {
+            return null;                        // the process is gone
+        }
+    }
+
+    /// <summary>USER_HZ, the unit of /proc's CPU times: 100 on every Linux architecture .NET runs on.</summary>
+    private const double ClockTicksPerSecond = 100;
+
     private long? ReadStatus(string field)
     {
         if (Pid is not { } pid)
