@@ -56,6 +56,10 @@ internal abstract class Stream
     /// <summary>The epoch of this life of the stream.</summary>
     public string Epoch => _clusterEpoch ?? Epochs.Format(_epochSerial);
 
+    /// <summary>Writes <see cref="Epoch"/> as ASCII without making the string (a message's header line); returns its length.</summary>
+    public int WriteEpoch(Span<byte> destination) =>
+        _clusterEpoch is { } epoch ? Encoding.ASCII.GetBytes(epoch, destination) : Epochs.Write(_epochSerial, destination);
+
     /// <summary>In a cluster with history, the epoch Redis gave the stream (its positions are Redis's); null otherwise.</summary>
     private string? _clusterEpoch;
 

@@ -48,4 +48,12 @@ internal static class Epochs
 
     /// <summary>The epoch of a serial: no stream of this relay, or of an earlier run of it, has another's.</summary>
     public static string Format(long serial) => Prefix + serial.ToString("x", CultureInfo.InvariantCulture);
+
+    /// <summary>Writes <see cref="Format"/>'s epoch as ASCII without making the string; returns its length.</summary>
+    public static int Write(long serial, Span<byte> destination)
+    {
+        int at = System.Text.Encoding.ASCII.GetBytes(Prefix, destination);
+        serial.TryFormat(destination[at..], out int digits, "x", CultureInfo.InvariantCulture);
+        return at + digits;
+    }
 }

@@ -72,6 +72,18 @@ internal static class FrameWriter
         payload.CopyTo(destination[(headerLength + prefix.Length)..]);
     }
 
+    /// <summary>
+    /// As <see cref="Frame(Opcode, ReadOnlySpan{byte}, ReadOnlySpan{byte})"/>, on the pinned object heap: for a frame
+    /// kept for minutes (history), which the collector then never copies from generation to generation.
+    /// </summary>
+    public static byte[] FrameToKeep(Opcode opcode, ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> payload)
+    {
+        int payloadLength = prefix.Length + payload.Length;
+        byte[] frame = GC.AllocateUninitializedArray<byte>(HeaderLength(payloadLength) + payloadLength, pinned: true);
+        WriteFrame(frame, opcode, prefix, payload);
+        return frame;
+    }
+
     /// <summary>A close frame with a code and a reason of at most 123 bytes of UTF-8.</summary>
     public static byte[] CloseFrame(CloseCode code, string reason = "")
     {

@@ -1,4 +1,3 @@
-using System.Text;
 using RawRelay.Hub;
 
 namespace RawRelay.WebSockets;
@@ -32,7 +31,7 @@ internal sealed class V1Dialect : IDialect
     {
         Span<byte> header = stackalloc byte[MaxHeader];
         int length = WriteHeader(message, header);
-        return FrameWriter.Frame(PlainDialect.OpcodeOf(message), header[..length], message.Payload.Span);
+        return FrameWriter.FrameToKeep(PlainDialect.OpcodeOf(message), header[..length], message.Payload.Span);
     }
 
     /// <summary>Writes <c>&lt;stream&gt; &lt;epoch&gt;:&lt;offset&gt;\n</c>; returns its length.</summary>
@@ -40,7 +39,7 @@ internal sealed class V1Dialect : IDialect
     {
         int at = message.Stream!.WriteName(header);
         header[at++] = (byte)' ';
-        at += Encoding.ASCII.GetBytes(message.Stream.Epoch, header[at..]);
+        at += message.Stream.WriteEpoch(header[at..]);
         header[at++] = (byte)':';
         message.Offset.TryFormat(header[at..], out int digits, default, System.Globalization.CultureInfo.InvariantCulture);
         at += digits;
