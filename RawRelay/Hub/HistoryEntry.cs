@@ -27,6 +27,9 @@ internal sealed class HistoryEntry(Stream stream, long offset, long timeMs, byte
 
     public bool IsPin => Offset == 0;
 
+    /// <summary>Its place in the history's order of all entries, set when it is linked (under the history's lock).</summary>
+    public long Serial { get; set; }
+
     public bool Evicted { get; private set; }
 
     public HistoryEntry? Previous { get; set; }

@@ -21,6 +21,8 @@ internal sealed class HistoryStore
     private HistoryEntry? _newest;
     private long _bytes;
     private long _messages;
+    private long _nextSerial = 1;
+    private long _headSerial = 1;           // the oldest linked entry's serial (the next one's when none)
     private List<Stream> _toTrim = [];
 
     public HistoryStore(IDialect replay, int perStream = 0, long ttlMs = 600_000, long memoryLimit = 64L * 1024 * 1024)
@@ -45,6 +47,13 @@ internal sealed class HistoryStore
 
     /// <summary>Messages kept now, in all.</summary>
     public long Messages => Interlocked.Read(ref _messages);
+
+    /// <summary>
+    /// The serial of the oldest entry still linked. Evictions (memory, ttl) take the oldest first, so an entry a
+    /// stream still holds was evicted exactly when its serial is below this: a stream tells without reading
+    /// the entry.
+    /// </summary>
+    public long HeadSerial => Volatile.Read(ref _headSerial);
 
     /// <summary>Bytes counted against <c>--history-memory</c> now.</summary>
     public long Bytes => Interlocked.Read(ref _bytes);
@@ -136,19 +145,29 @@ internal sealed class HistoryStore
 
     private void Link(HistoryEntry entry)
     {
+        entry.Serial = _nextSerial++;
         entry.Previous = _newest;
         entry.Next = null;
         if (_newest is null)
+        {
             _oldest = entry;
+            Volatile.Write(ref _headSerial, entry.Serial);
+        }
         else
+        {
             _newest.Next = entry;
+        }
+
         _newest = entry;
     }
 
     private void Unlink(HistoryEntry entry)
     {
         if (entry.Previous is null)
+        {
             _oldest = entry.Next;
+            Volatile.Write(ref _headSerial, _oldest?.Serial ?? _nextSerial);
+        }
         else
             entry.Previous.Next = entry.Next;
         if (entry.Next is null)

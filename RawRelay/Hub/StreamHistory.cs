@@ -11,6 +11,7 @@ internal sealed class StreamHistory
     private HistoryEntry[] _ring = new HistoryEntry[4];
     private int _start;
     private int _count;
+    private long _oldestSerial;             // the serial of _ring[_start] while _count > 0: tells an eviction without reading it
     private HistoryEntry? _pin;
 
     /// <summary>True when nothing is kept and no pin holds the stream.</summary>
@@ -19,13 +20,12 @@ internal sealed class StreamHistory
     /// <summary>Keeps a message's entry; past <c>--history</c> entries the oldest is let go.</summary>
     public void Append(HistoryEntry entry, HistoryStore history)
     {
-        TrimEvicted();
+        if (_count > 0 && _oldestSerial < history.HeadSerial)
+            TrimEvicted();
         if (_count == history.PerStream)
         {
             history.Drop(_ring[_start]);
-            _ring[_start] = null!;
-            _start = (_start + 1) % _ring.Length;
-            _count--;
+            RemoveOldest();
         }
         else if (_count == _ring.Length)
         {
@@ -37,7 +37,8 @@ internal sealed class StreamHistory
         }
 
         _ring[(_start + _count) % _ring.Length] = entry;
-        _count++;
+        if (_count++ == 0)
+            _oldestSerial = entry.Serial;
     }
 
     /// <summary>Pins the stream for the history ttl from now (renewing a pin it has).</summary>
@@ -87,14 +88,18 @@ internal sealed class StreamHistory
         return IsEmpty;
     }
 
+    private void RemoveOldest()
+    {
+        _ring[_start] = null!;
+        _start = (_start + 1) % _ring.Length;
+        if (--_count > 0)
+            _oldestSerial = _ring[_start].Serial;
+    }
+
     private void TrimEvicted()
     {
         while (_count > 0 && _ring[_start].Evicted)
-        {
-            _ring[_start] = null!;
-            _start = (_start + 1) % _ring.Length;
-            _count--;
-        }
+            RemoveOldest();
 
         if (_count == 0 && _ring.Length > 4)
         {
