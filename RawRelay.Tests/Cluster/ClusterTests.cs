@@ -91,6 +91,9 @@ public sealed class ClusterTests
         await ExpectReplyAsync(a, "LIST WEBSOCKETS room", [$"bob {Peer(two)} n2"], "OK 1", ct);
         (await a.CommandAsync("SUBSCRIBE bob room", ct)).Should().Be("OK 2", "both of bob's connections are on room now");
         await ExpectReplyAsync(a, "LIST CHANNELS", ["channel room 2"], "OK 1", ct);
+        using (ControlClient b = n[1].OpenControl())
+            (await b.CommandAsync("SUBSCRIBE erin lobby", ct)).Should().Be("OK 0", "erin has no connection yet");
+        await ExpectReplyAsync(a, "LIST CHANNELS", ["channel lobby 0", "channel room 2"], "OK 2", ct);
         using ControlClient c = n[2].OpenControl();
         (await c.CommandAsync("PUBLISH MESSAGE room hello", ct)).Should().Be("OK 2");
         (await two.ReceiveTextAsync(ct).WithTimeout()).Should().Be("hello");

@@ -200,9 +200,31 @@ internal sealed partial class ClusterNode : IClusterCommands
             }
         }
 
+        foreach (string name in await SubscribedChannelsAsync().ConfigureAwait(false))
+            counts.TryAdd(name, 0);             // subscribed to by ids with no connection on any relay (SPEC: listed)
         foreach ((string name, long count) in counts)
             replies.Line($"channel {name} {count}");
         replies.Ok(counts.Count);
+    }
+
+    /// <summary>
+    /// The channels of every id's subscriptions kept in Redis: a SCAN over the subscription sets (in pages, so
+    /// Redis is never blocked for long), then their members, pipelined. Expired sets are not returned.
+    /// </summary>
+    private async Task<HashSet<string>> SubscribedChannelsAsync()
+    {
+        IServer server = Redis.GetServer(Redis.GetEndPoints()[0]);
+        var sets = new List<Task<RedisValue[]>>();
+        await foreach (RedisKey key in server.KeysAsync(_address.Database, (string)SubscriptionsKey("*")!, pageSize: 1000).ConfigureAwait(false))
+            sets.Add(Db.SetMembersAsync(key));
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (RedisValue[] members in await Task.WhenAll(sets).ConfigureAwait(false))
+        {
+            foreach (RedisValue member in members)
+                names.Add((string)member!);
+        }
+
+        return names;
     }
 
     private async Task ChannelsAsync(string id, ControlReplies replies)
