@@ -1,16 +1,61 @@
+using System.Text.Json;
 using RawRelay.Tests.Infrastructure;
 using RawRelay.Tests.Pusher;
 
 namespace RawRelay.Tests.Cluster;
 
 /// <summary>
-/// A Pusher subscription in a cluster (SPEC Part 2: the cluster serves both protocols): once a Pusher client
-/// has its subscription_succeeded, a native PUBLISH on any relay reaches it and counts it; once it has
-/// unsubscribed, it is counted no more.
+/// Pusher in a cluster (SPEC Part 2: the cluster serves both protocols): once a Pusher client has its
+/// subscription_succeeded, a native PUBLISH on any relay reaches it and counts it; once it has unsubscribed,
+/// it is counted no more. An HTTP API event posted to any relay, and a client event sent on any relay,
+/// reach the channel's connections on every relay, leaving out the socket it names wherever that is; with
+/// Redis gone, the HTTP API answers 503.
 /// </summary>
 [TestFixture, NonParallelizable]
 public sealed class ClusterPusherTests
 {
+    [Test, CancelAfter(60_000)]
+    public async Task Http_api_and_client_events_reach_the_channels_connections_on_every_relay_but_the_socket_they_leave_out(CancellationToken ct)
+    {
+        await using RelayCluster cluster = await RelayCluster.StartAsync(2, ct, "--pusher-app", $"{PusherWireClient.AppId}:{PusherWireClient.Key}:{PusherWireClient.Secret}",
+            "--pusher-client-events");
+        RelayProcess[] n = cluster.Relays;
+        string channel = "private-room-" + Guid.NewGuid().ToString("N")[..8];
+        await using PusherWireClient ann = await PusherWireClient.ConnectAsync(n[0].Port, ct);
+        await using PusherWireClient bob = await PusherWireClient.ConnectAsync(n[1].Port, ct);
+        await using PusherWireClient cat = await PusherWireClient.ConnectAsync(n[1].Port, ct);
+        foreach (PusherWireClient client in (PusherWireClient[])[ann, bob, cat])
+            (await client.SubscribeAsync(channel, ct)).Event.Should().Be("pusher_internal:subscription_succeeded");
+        await using RawWebSocketClient native = await RawWebSocketClient.ConnectAsync(n[1].Port, "nat", ct, query: "&channel=" + channel);
+        string Event(string name, string data) => $"{{\"event\":\"{name}\",\"channel\":\"{channel}\",\"data\":\"{data}\"}}";
+
+        (await PusherApiRequests.TriggerAsync(n[0].Port, channel, "order", "one", ct)).Status.Should().Be(200);
+        foreach (PusherWireClient client in (PusherWireClient[])[ann, bob, cat])
+            (await client.ReceiveAsync(ct)).Json.Should().Be(Event("order", "one"), "an event posted to n1 reaches the channel on both relays");
+        (await native.ReceiveTextAsync(ct).WithTimeout()).Should().Be(Event("order", "one"), "a native client gets the event's envelope");
+
+        (await PusherApiRequests.TriggerAsync(n[0].Port, channel, "order", "two", ct, socketId: bob.SocketId)).Status.Should().Be(200);
+        (await ann.ReceiveAsync(ct)).Json.Should().Be(Event("order", "two"));
+        (await cat.ReceiveAsync(ct)).Json.Should().Be(Event("order", "two"));
+        await cat.SendAsync($"{{\"event\":\"client-typing\",\"channel\":\"{channel}\",\"data\":{{\"on\":true}}}}", ct);
+        string typing = $"{{\"event\":\"client-typing\",\"channel\":\"{channel}\",\"data\":{{\"on\":true}}}}";
+        (await ann.ReceiveAsync(ct)).Json.Should().Be(typing, "a client event on n2 reaches the channel's member on n1");
+        (await bob.ReceiveAsync(ct)).Json.Should().Be(typing, "bob, left out of the event posted on n1 with his socket id, gets what follows");
+        await cat.SendAsync("{\"event\":\"pusher:ping\",\"data\":{}}", ct);
+        (await cat.ReceiveAsync(ct)).Event.Should().Be("pusher:pong", "its own client event did not come back to cat");
+
+        string batch = JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["batch"] = new[] { "b1", "b2", "b3" }.Select(d => new Dictionary<string, string> { ["name"] = "order", ["channel"] = channel, ["data"] = d }).ToArray(),
+        }, TestJson.Options);
+        (await PusherApiRequests.SendAsync(n[1].Port, "POST", $"/apps/{PusherWireClient.AppId}/batch_events", batch, ct: ct)).Status.Should().Be(200);
+        foreach (string data in (string[])["b1", "b2", "b3"])
+            (await ann.ReceiveAsync(ct)).Json.Should().Be(Event("order", data), "a batch posted to n2 reaches n1 in its order");
+
+        await cluster.Redis.KillAsync();
+        await TaskTimeouts.Eventually(async () => (await PusherApiRequests.TriggerAsync(n[0].Port, channel, "order", "lost", ct)).Status == 503);
+    }
+
     [Test, CancelAfter(60_000)]
     public async Task A_publish_on_one_relay_reaches_a_pusher_client_on_another_and_counts_it(CancellationToken ct)
     {

@@ -131,13 +131,21 @@ internal sealed partial class ClusterNode : IClusterCommands
             CommandKind.PublishMessage or CommandKind.PublishText or CommandKind.PublishBinary => command.Channel,
             _ => "*",
         };
-        byte[] message = ClusterWire.Message(binary, body.Span);
+        return PublishOrUnavailable(stream, ClusterWire.Message(binary, body.Span), ct);
+    }
+
+    public Task<long> PublishWrittenAsync(string channel, byte[] payload, string? except) =>
+        PublishOrUnavailable(channel, ClusterWire.WrittenMessage(except, payload), CancellationToken.None);
+
+    /// <summary>Sends the message to Redis now, in the caller's order: its count, or -1 when the cluster is unavailable.</summary>
+    private Task<long> PublishOrUnavailable(string stream, byte[] message, CancellationToken ct)
+    {
         if (!_up)
             return Task.FromResult(-1L);
         Task<long> published;
         try
         {
-            published = PublishAsync(stream, message);    // sent now, in the caller's order
+            published = PublishAsync(stream, message);
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {

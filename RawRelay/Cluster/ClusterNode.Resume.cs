@@ -74,8 +74,9 @@ internal sealed partial class ClusterNode
             for (int i = 2; i < kept.Length; i++)
             {
                 byte[] entry = (byte[])kept[i]!;
-                if (ClusterWire.TryParsePositioned(entry, withEpoch: false, out _, out long offset, out bool binary, out int start))
-                    entries.Add((offset, binary ? MessageKind.Binary : MessageKind.Text, entry[start..]));
+                // A kept Pusher event replays to a resuming (rawrelay.v1) client as its envelope, as it is live.
+                if (ClusterWire.TryParsePositioned(entry, withEpoch: false, out _, out long offset, out MessageBody body))
+                    entries.Add((offset, body.Binary ? MessageKind.Binary : MessageKind.Text, entry[body.PayloadStart..]));
             }
 
             _relay.Seed(stream, (string)kept[0]!, (long)kept[1], entries);

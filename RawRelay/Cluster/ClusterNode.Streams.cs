@@ -122,12 +122,15 @@ internal sealed partial class ClusterNode
 
         switch (bytes[0])
         {
-            case ClusterWire.Text or ClusterWire.Binary:
-                Deliver(subscription.Stream, bytes);
+            case ClusterWire.Text or ClusterWire.Binary or ClusterWire.Written:
+                if (ClusterWire.TryParseBody(bytes, 0, out MessageBody body))
+                    Deliver(subscription.Stream, MessageOf(bytes, body));
+                else
+                    _log.Warn($"cluster: unreadable message on {subscription.Stream}");
                 return Task.CompletedTask;
             case ClusterWire.Positioned:
-                if (ClusterWire.TryParsePositioned(bytes, withEpoch: true, out string epoch, out long offset, out bool binary, out int start))
-                    _relay.PublishAt(subscription.Stream, new Message(binary ? MessageKind.Binary : MessageKind.Text, bytes.AsMemory(start)), epoch, offset);
+                if (ClusterWire.TryParsePositioned(bytes, withEpoch: true, out string epoch, out long offset, out MessageBody positioned))
+                    _relay.PublishAt(subscription.Stream, MessageOf(bytes, positioned), epoch, offset);
                 else
                     _log.Warn($"cluster: unreadable message on {subscription.Stream}");
                 return Task.CompletedTask;
@@ -143,9 +146,13 @@ internal sealed partial class ClusterNode
     }
 
     /// <summary>A message from Redis to this relay's connections on the stream, framed once per dialect as a local one is (in the caller's send round).</summary>
-    private void Deliver(string stream, byte[] bytes)
+    /// <summary>The message a body read off the wire is: one written in a protocol's dialect is that protocol's here.</summary>
+    private Message MessageOf(byte[] bytes, in MessageBody body) => body.IsWritten
+        ? _relay.WrittenMessage(bytes.AsMemory(body.PayloadStart), body.Except)
+        : new Message(body.Binary ? MessageKind.Binary : MessageKind.Text, bytes.AsMemory(body.PayloadStart));
+
+    private void Deliver(string stream, Message message)
     {
-        var message = new Message(bytes[0] == ClusterWire.Binary ? MessageKind.Binary : MessageKind.Text, bytes.AsMemory(1));
         if (stream == "*")
             _relay.Broadcast(message);
         else if (stream.StartsWith('#'))

@@ -3,6 +3,16 @@ using System.Text;
 
 namespace RawRelay.Cluster;
 
+/// <summary>
+/// A message's body on the wire: binary or text, and for one written in a protocol's dialect (a Pusher event)
+/// the key of the connection it leaves out (<see cref="Except"/> not null, empty for none); the payload starts
+/// at <see cref="PayloadStart"/>.
+/// </summary>
+internal readonly record struct MessageBody(bool Binary, string? Except, int PayloadStart)
+{
+    public bool IsWritten => Except is not null;
+}
+
 /// <summary>What one relay asks of the others over a stream's (or a node's) Redis channel.</summary>
 internal readonly record struct ClusterRequest(string Op, string From, long Number, string Args);
 
@@ -11,9 +21,9 @@ internal readonly record struct ClusterReply(long Number, string Node, long Coun
 
 /// <summary>
 /// The bytes relays send each other through Redis pub/sub, and the names of the Redis keys and channels.
-/// A message on a stream's channel is its kind (<c>T</c> text, <c>B</c> binary) and then the payload as it
-/// is; a request is <c>C</c> and one line, <c>&lt;op&gt; &lt;from node&gt; &lt;number&gt; &lt;args&gt;</c>;
-/// a reply, on the asking node's channel, is <c>&lt;number&gt; &lt;node&gt; &lt;count&gt;</c> and a data line
+/// A message on a stream's channel is its kind (<c>T</c> text, <c>B</c> binary, <c>W</c> written in a
+/// protocol's dialect, with the key of the connection it leaves out and a LF) and then the payload as it is;
+/// a request is <c>C</c> and one line, <c>&lt;op&gt; &lt;from node&gt; &lt;number&gt; &lt;args&gt;</c>; a reply, on the asking node's channel, is <c>&lt;number&gt; &lt;node&gt; &lt;count&gt;</c> and a data line
 /// per LF after it. Pure functions; thread-safe.
 /// </summary>
 internal static class ClusterWire
@@ -24,6 +34,9 @@ internal static class ClusterWire
     public const byte Positioned = (byte)'P';
     public const byte MarkerKind = (byte)'N';
 
+    /// <summary>A message written in a protocol's dialect (a Pusher event): <c>W&lt;except&gt;\n</c>, then the payload.</summary>
+    public const byte Written = (byte)'W';
+
     /// <summary>A marker a relay sends through a stream's channel to see its subscription work; others ignore it.</summary>
     public static byte[] Marker(string name) => [MarkerKind, .. Encoding.ASCII.GetBytes(name)];
 
@@ -31,12 +44,11 @@ internal static class ClusterWire
     /// Reads a message Redis gave a position (<c>P&lt;epoch&gt; &lt;offset&gt; </c> then kind and payload), or a
     /// kept entry (<c>&lt;offset&gt; </c> then kind and payload) when <paramref name="epoch"/> is not wanted.
     /// </summary>
-    public static bool TryParsePositioned(ReadOnlySpan<byte> bytes, bool withEpoch, out string epoch, out long offset, out bool binary, out int payloadStart)
+    public static bool TryParsePositioned(ReadOnlySpan<byte> bytes, bool withEpoch, out string epoch, out long offset, out MessageBody body)
     {
         epoch = "";
         offset = 0;
-        binary = false;
-        payloadStart = 0;
+        body = default;
         int at = 0;
         if (withEpoch)
         {
@@ -52,12 +64,39 @@ internal static class ClusterWire
         int end = bytes[at..].IndexOf((byte)' ');
         if (end <= 0 || !long.TryParse(bytes.Slice(at, end), NumberStyles.None, CultureInfo.InvariantCulture, out offset))
             return false;
-        at += end + 1;
-        if (at >= bytes.Length || bytes[at] is not (Text or Binary))
+        return TryParseBody(bytes, at + end + 1, out body);
+    }
+
+    /// <summary>Reads what begins at a message's kind byte (<paramref name="kindAt"/>): text, binary, or written in a protocol's dialect.</summary>
+    public static bool TryParseBody(ReadOnlySpan<byte> bytes, int kindAt, out MessageBody body)
+    {
+        body = default;
+        if (kindAt >= bytes.Length || bytes[kindAt] is not (Text or Binary or Written))
             return false;
-        binary = bytes[at] == Binary;
-        payloadStart = at + 1;
+        if (bytes[kindAt] != Written)
+        {
+            body = new MessageBody(bytes[kindAt] == Binary, null, kindAt + 1);
+            return true;
+        }
+
+        int line = bytes[(kindAt + 1)..].IndexOf((byte)'\n');
+        if (line < 0)
+            return false;
+        body = new MessageBody(false, Encoding.ASCII.GetString(bytes.Slice(kindAt + 1, line)), kindAt + line + 2);
         return true;
+    }
+
+    /// <summary>A message written in a protocol's dialect: its kind byte, the key of the connection it leaves out (empty: none), LF, the payload.</summary>
+    public static byte[] WrittenMessage(string? except, ReadOnlySpan<byte> payload)
+    {
+        int length = except is null ? 0 : Encoding.ASCII.GetByteCount(except);
+        var bytes = new byte[2 + length + payload.Length];
+        bytes[0] = Written;
+        if (except is not null)
+            Encoding.ASCII.GetBytes(except, bytes.AsSpan(1));
+        bytes[1 + length] = (byte)'\n';
+        payload.CopyTo(bytes.AsSpan(2 + length));
+        return bytes;
     }
 
     /// <summary>A fresh epoch for a stream Redis does not have: 1-32 letters and digits, random (relays draw them independently).</summary>

@@ -246,7 +246,7 @@ internal sealed class HttpConnectionHandler
             body = System.Buffers.BuffersExtensions.ToArray(bytes);
         }
 
-        await HttpExchange.SendWithinAsync(socket, _routes.Serve(head, body)).ConfigureAwait(false);
+        await HttpExchange.SendWithinAsync(socket, await _routes.ServeAsync(head, body).ConfigureAwait(false)).ConfigureAwait(false);
         return null;
     }
 

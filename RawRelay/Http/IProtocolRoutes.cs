@@ -21,7 +21,7 @@ internal interface IProtocolRoutes
     int MaxBodyBytes { get; }
 
     /// <summary>The whole response to a plain request; the connection is closed after it.</summary>
-    byte[] Serve(RequestHead head, ReadOnlySpan<byte> body);
+    Task<byte[]> ServeAsync(RequestHead head, ReadOnlyMemory<byte> body);
 
     /// <summary>What to make of a valid upgrade request for an owned path; null for 404.</summary>
     RouteUpgrade? Upgrade(RequestHead head);

@@ -24,4 +24,11 @@ internal interface IClusterMembership
     /// (or could not be reached: the heartbeat restores them then); never faults.
     /// </summary>
     Task ChannelChangedAsync(string channel);
+
+    /// <summary>
+    /// A message written in <see cref="Relay.Written"/>'s dialect (a Pusher event) to <paramref name="channel"/> on
+    /// every relay, leaving out the connection <paramref name="except"/> names wherever it is: the connections
+    /// counted, or -1 when the cluster is unavailable (then it reached none).
+    /// </summary>
+    Task<long> PublishWrittenAsync(string channel, byte[] payload, string? except);
 }

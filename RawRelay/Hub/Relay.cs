@@ -24,11 +24,36 @@ internal sealed class Relay
 
     public HistoryStore History => Registry.History;
 
+    /// <summary>The protocol whose messages come written in its own dialect (Pusher, with <c>--pusher-app</c>); null without.</summary>
+    public IWrittenProtocol? Written { get; set; }
+
     /// <summary>Hands the message to every connection with <paramref name="id"/> (stream <c>#id</c>); returns how many count.</summary>
     public int Send(string id, Message message) => Count(Registry.Find(id)?.Publish(message, History) ?? default);
 
     /// <summary>Hands the message to every connection on <paramref name="channel"/>; returns how many count.</summary>
     public int Publish(string channel, Message message) => Count(Registry.Channels.Find(channel)?.Publish(message, History) ?? default);
+
+    /// <summary>
+    /// A message written in <see cref="Written"/>'s dialect to every connection on <paramref name="channel"/>,
+    /// except the one <paramref name="except"/> names: on this relay, or in a cluster on every relay. The count,
+    /// or -1 when the cluster is unavailable.
+    /// </summary>
+    public Task<long> PublishWrittenAsync(string channel, byte[] payload, string? except)
+    {
+        if (Registry.Cluster is { } cluster)
+            return cluster.PublishWrittenAsync(channel, payload, except);
+        return Task.FromResult((long)DeliverWritten(channel, payload, except));
+    }
+
+    /// <summary>On this relay only: a message written in <see cref="Written"/>'s dialect (from the cluster, or of this relay's own).</summary>
+    public int DeliverWritten(string channel, ReadOnlyMemory<byte> payload, string? except) => Publish(channel, WrittenMessage(payload, except));
+
+    /// <summary>A message written in <see cref="Written"/>'s dialect, leaving out the connection <paramref name="except"/> names here (if any).</summary>
+    public Message WrittenMessage(ReadOnlyMemory<byte> payload, string? except) => new(MessageKind.Text, payload)
+    {
+        WrittenIn = Written?.Dialect,
+        Except = except is { Length: > 0 } key ? Written?.Find(key) : null,
+    };
 
     /// <summary>Hands the message to every connection (stream <c>*</c>); returns how many count.</summary>
     public int Broadcast(Message message) => Count(Registry.All.Publish(message, History));

@@ -25,12 +25,12 @@ internal sealed class PusherApi(PusherServer server, Func<long> unixNow)
 
     private sealed record ApiEvent(string Name, string[] Channels, string Data, string? SocketId);
 
-    public byte[] Serve(RequestHead head, ReadOnlySpan<byte> body)
+    public async Task<byte[]> ServeAsync(RequestHead head, ReadOnlyMemory<byte> body)
     {
         string prefix = "/apps/" + server.Options.App.AppId + "/";
         if (!head.Path.StartsWith(prefix, StringComparison.Ordinal))
             return Text(404, "unknown app");
-        string? refusal = PusherRequestAuth.Refusal(server.Options.App, head.Method, head.Path, PusherRequestAuth.ParseQuery(head.Query), body, unixNow());
+        string? refusal = PusherRequestAuth.Refusal(server.Options.App, head.Method, head.Path, PusherRequestAuth.ParseQuery(head.Query), body.Span, unixNow());
         if (refusal is not null)
             return Text(401, refusal);
         Dictionary<string, string> query = PusherRequestAuth.ParseQuery(head.Query)!;
@@ -39,8 +39,8 @@ internal sealed class PusherApi(PusherServer server, Func<long> unixNow)
         {
             return (head.Method, parts) switch
             {
-                ("POST", ["events"]) => Events(body),
-                ("POST", ["batch_events"]) => BatchEvents(body),
+                ("POST", ["events"]) => await EventsAsync(body).ConfigureAwait(false),
+                ("POST", ["batch_events"]) => await BatchEventsAsync(body).ConfigureAwait(false),
                 ("GET", ["channels"]) => Channels(query),
                 ("GET", ["channels", string name]) => Channel(Decode(name), query),
                 ("GET", ["channels", string name, "users"]) => Users(Decode(name)),
@@ -56,50 +56,67 @@ internal sealed class PusherApi(PusherServer server, Func<long> unixNow)
         }
     }
 
-    private byte[] Events(ReadOnlySpan<byte> body)
+    private async Task<byte[]> EventsAsync(ReadOnlyMemory<byte> body)
     {
-        using JsonDocument document = JsonDocument.Parse(body.ToArray());
-        if (ReadEvent(document.RootElement, out string error) is not { } apiEvent)
+        ApiEvent? apiEvent;
+        string error;
+        using (JsonDocument document = JsonDocument.Parse(body))
+            apiEvent = ReadEvent(document.RootElement, out error);
+        if (apiEvent is null)
             return Text(400, error);
-        Publish(apiEvent);
-        return Ok("{}");
+        return await AllPublishedAsync(Publish(apiEvent)).ConfigureAwait(false) ? Ok("{}") : Unavailable;
     }
 
-    private byte[] BatchEvents(ReadOnlySpan<byte> body)
+    private async Task<byte[]> BatchEventsAsync(ReadOnlyMemory<byte> body)
     {
-        using JsonDocument document = JsonDocument.Parse(body.ToArray());
-        if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("batch", out JsonElement batch)
-            || batch.ValueKind != JsonValueKind.Array)
-            return Text(400, "a batch is {\"batch\":[...]}");
-        if (batch.GetArrayLength() > MaxBatch)
-            return Text(400, $"a batch holds at most {MaxBatch} events");
         var events = new List<ApiEvent>();
-        foreach (JsonElement item in batch.EnumerateArray())
+        using (JsonDocument document = JsonDocument.Parse(body))
         {
-            if (ReadEvent(item, out string error) is not { } apiEvent)
-                return Text(400, $"event {events.Count}: {error}");
-            events.Add(apiEvent);
+            if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("batch", out JsonElement batch)
+                || batch.ValueKind != JsonValueKind.Array)
+                return Text(400, "a batch is {\"batch\":[...]}");
+            if (batch.GetArrayLength() > MaxBatch)
+                return Text(400, $"a batch holds at most {MaxBatch} events");
+            foreach (JsonElement item in batch.EnumerateArray())
+            {
+                if (ReadEvent(item, out string error) is not { } apiEvent)
+                    return Text(400, $"event {events.Count}: {error}");
+                events.Add(apiEvent);
+            }
         }
 
         // Several events: corked, as a control connection's batch is, so each connection gets one write for all
         // of them when the batch is queued. One event (the usual request) is not: each connection's writer
         // runs on the pool, while this request ends and the next one comes, and takes what queued meanwhile
         // (measured with `rawrelay bench --scenarios pusher`: the cork wins for batches, loses for single events).
+        // In a cluster every event goes to Redis now, in the batch's order, and the answer waits for all.
+        var published = new List<Task<long>>();
         using (events.Count > 1 ? SendScheduler.Cork() : default(SendScheduler.CorkScope?))
         {
             foreach (ApiEvent apiEvent in events)
-                Publish(apiEvent);
+                published.AddRange(Publish(apiEvent));
         }
 
-        return Ok("{\"batch\":[" + string.Join(',', events.Select(_ => "{}")) + "]}");
+        return await AllPublishedAsync(published).ConfigureAwait(false)
+            ? Ok("{\"batch\":[" + string.Join(',', events.Select(_ => "{}")) + "]}")
+            : Unavailable;
     }
 
-    private void Publish(ApiEvent apiEvent)
+    /// <summary>The event to each of its channels (on every relay of a cluster), leaving out its <c>socket_id</c>.</summary>
+    private List<Task<long>> Publish(ApiEvent apiEvent) =>
+        [.. apiEvent.Channels.Select(channel => server.PublishEvent(channel, PusherJson.Event(apiEvent.Name, channel, apiEvent.Data), apiEvent.SocketId))];
+
+    /// <summary>False when any of them found the cluster unavailable.</summary>
+    private static async Task<bool> AllPublishedAsync(List<Task<long>> published)
     {
-        var except = apiEvent.SocketId is { } socket ? server.FindSocket(socket) : null;
-        foreach (string channel in apiEvent.Channels)
-            server.PublishEvent(channel, PusherJson.Event(apiEvent.Name, channel, apiEvent.Data), except);
+        bool all = true;
+        foreach (Task<long> one in published)
+            all &= await one.ConfigureAwait(false) >= 0;
+        return all;
     }
+
+    /// <summary>503: in a cluster, Redis did not take every event (an event it did not take reached nobody).</summary>
+    private static byte[] Unavailable => Text(503, "cluster unavailable");
 
     /// <summary>One event: <c>name</c>, <c>data</c> (a string; other JSON is passed on as its text), <c>channels</c> or <c>channel</c>, <c>socket_id</c>.</summary>
     private ApiEvent? ReadEvent(JsonElement item, out string error)

@@ -14,7 +14,7 @@ namespace RawRelay.Pusher;
 /// event is published to the relay's channel of that name, so connections of either protocol get it.
 /// Thread-safe.
 /// </summary>
-internal sealed class PusherServer : IProtocolRoutes
+internal sealed class PusherServer : IProtocolRoutes, IWrittenProtocol
 {
     /// <summary>The prefix of the relay channel that carries a signed-in user's events (as Pusher names it).</summary>
     public const string UserChannelPrefix = "#server-to-user-";
@@ -28,7 +28,7 @@ internal sealed class PusherServer : IProtocolRoutes
     private readonly long[] _apiRequests = new long[ApiStatuses.Length];
 
     /// <summary>The statuses the HTTP API answers with, as the metrics label them.</summary>
-    public static readonly int[] ApiStatuses = [200, 400, 401, 404, 405];
+    public static readonly int[] ApiStatuses = [200, 400, 401, 404, 405, 503];
 
     public PusherServer(PusherOptions options, Relay relay, RelayLog log, Func<long> unixNow, PusherWebhooks? webhooks = null)
     {
@@ -38,7 +38,12 @@ internal sealed class PusherServer : IProtocolRoutes
         Webhooks = webhooks;
         Presence = new PresenceRoster(webhooks);
         _api = new PusherApi(this, unixNow);
+        relay.Written = this;                   // Pusher events come and go in the cluster written as they are
     }
+
+    public IDialect Dialect => PusherDialect.Instance;
+
+    IRelayConnection? IWrittenProtocol.Find(string key) => FindSocket(key);
 
     public PusherOptions Options { get; }
 
@@ -62,9 +67,9 @@ internal sealed class PusherServer : IProtocolRoutes
 
     public bool Owns(string path) => path.StartsWith("/app/", StringComparison.Ordinal) || path.StartsWith("/apps/", StringComparison.Ordinal);
 
-    public byte[] Serve(RequestHead head, ReadOnlySpan<byte> body)
+    public async Task<byte[]> ServeAsync(RequestHead head, ReadOnlyMemory<byte> body)
     {
-        byte[] response = _api.Serve(head, body);
+        byte[] response = await _api.ServeAsync(head, body).ConfigureAwait(false);
         // "HTTP/1.1 200 ...": the status is the three digits after the version.
         int status = (response[9] - '0') * 100 + (response[10] - '0') * 10 + (response[11] - '0');
         int index = Array.IndexOf(ApiStatuses, status);
@@ -116,12 +121,11 @@ internal sealed class PusherServer : IProtocolRoutes
         return new RouteUpgrade(socketId, PusherDialect.Instance, session);
     }
 
-    /// <summary>Publishes a Pusher event (its envelope) to a channel, except to <paramref name="except"/>; returns the connections it reached.</summary>
-    public int PublishEvent(string channel, byte[] envelope, IRelayConnection? except)
-    {
-        var message = new Message(MessageKind.Text, envelope) { WrittenIn = PusherDialect.Instance, Except = except };
-        return Relay.Publish(channel, message);
-    }
+    /// <summary>
+    /// Publishes a Pusher event (its envelope) to a channel, on every relay of a cluster, except to the socket
+    /// <paramref name="exceptSocket"/> names; the connections it reached, or -1 when the cluster is unavailable.
+    /// </summary>
+    public Task<long> PublishEvent(string channel, byte[] envelope, string? exceptSocket) => Relay.PublishWrittenAsync(channel, envelope, exceptSocket);
 
     /// <summary>The connection with this socket id, or null.</summary>
     public WebSocketConnection? FindSocket(string socketId) => _sockets.TryGetValue(socketId, out PusherSession? s) ? s.Connection : null;

@@ -239,7 +239,7 @@ internal sealed class PusherSession : IConnectionSession
 
         string? userId = _presenceUser.GetValueOrDefault(channel);
         byte[] envelope = PusherJson.EventRaw(message.Event, channel, message.DataJson, userId);
-        _server.PublishEvent(channel, envelope, _connection);
+        _ = _server.PublishEvent(channel, envelope, SocketId);   // never faults; lost only while the cluster is unavailable
         _server.Webhooks?.ClientEvent(channel, message.Event, message.DataString, SocketId, userId);
     }
 
