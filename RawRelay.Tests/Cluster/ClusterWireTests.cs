@@ -15,6 +15,27 @@ public sealed class ClusterWireTests
         ClusterWire.Message(false, []).Should().Equal((byte)'T');
     }
 
+    [TestCase("123456.7", "{\"event\":\"e\",\"channel\":\"c\",\"data\":\"a\\nb\"}")]   // the envelope may hold a LF of its own
+    [TestCase(null, "{}")]
+    public void A_message_written_in_a_protocols_dialect_carries_the_socket_it_leaves_out(string? except, string envelope)
+    {
+        byte[] bytes = ClusterWire.WrittenMessage(except, Encoding.UTF8.GetBytes(envelope));
+        Encoding.UTF8.GetString(bytes).Should().Be($"W{except}\n{envelope}");
+        ClusterWire.TryParseBody(bytes, 0, out MessageBody body).Should().BeTrue();
+        body.Should().Be(new MessageBody(false, except ?? "", 2 + (except?.Length ?? 0)));
+        Encoding.UTF8.GetString(bytes.AsSpan(body.PayloadStart)).Should().Be(envelope);
+
+        ClusterWire.TryParsePositioned(Encoding.ASCII.GetBytes("Pr1a 42 ").Concat(bytes).ToArray(), withEpoch: true, out string epoch, out long offset, out MessageBody positioned)
+            .Should().BeTrue();
+        (epoch, offset, positioned.Except, positioned.PayloadStart).Should().Be(("r1a", 42L, except ?? "", 8 + body.PayloadStart));
+    }
+
+    [TestCase("W")]                     // no LF after the socket id
+    [TestCase("X{}")]                   // no such kind
+    [TestCase("")]
+    public void A_body_of_no_known_form_is_refused(string bytes) =>
+        ClusterWire.TryParseBody(Encoding.ASCII.GetBytes(bytes), 0, out _).Should().BeFalse();
+
     [TestCase("close", "n1", 7, "u42 4000 gone for good")]   // a reason keeps its spaces
     [TestCase("list", "web-1:8080", 1, "*")]
     [TestCase("chans", "n2", 99, "")]
