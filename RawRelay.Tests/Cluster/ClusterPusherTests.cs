@@ -49,8 +49,25 @@ public sealed class ClusterPusherTests
             ["batch"] = new[] { "b1", "b2", "b3" }.Select(d => new Dictionary<string, string> { ["name"] = "order", ["channel"] = channel, ["data"] = d }).ToArray(),
         }, TestJson.Options);
         (await PusherApiRequests.SendAsync(n[1].Port, "POST", $"/apps/{PusherWireClient.AppId}/batch_events", batch, ct: ct)).Status.Should().Be(200);
-        foreach (string data in (string[])["b1", "b2", "b3"])
-            (await ann.ReceiveAsync(ct)).Json.Should().Be(Event("order", data), "a batch posted to n2 reaches n1 in its order");
+        foreach (PusherWireClient client in (PusherWireClient[])[ann, bob, cat])
+        {
+            foreach (string data in (string[])["b1", "b2", "b3"])
+                (await client.ReceiveAsync(ct)).Json.Should().Be(Event("order", data), "a batch posted to n2 reaches both relays in its order");
+        }
+
+        // A signed-in user's own channel stays the relay's (signed-in users are each relay's): an event to it
+        // posted to the user's relay reaches it, and no native connection of the id "server-to-user-<id>" gets it.
+        string user = "u" + Guid.NewGuid().ToString("N")[..8];
+        string userData = $"{{\"id\":\"{user}\"}}";
+        await bob.SendAsync(JsonSerializer.Serialize(new { @event = "pusher:signin", data = new { auth = PusherWireClient.Key + ":" + PusherWireClient.Hmac($"{bob.SocketId}::user::{userData}"), user_data = userData } }), ct);
+        (await bob.ReceiveAsync(ct)).Event.Should().Be("pusher:signin_success");
+        await using RawWebSocketClient impostor = await RawWebSocketClient.ConnectAsync(n[1].Port, "server-to-user-" + user, ct);
+        (await PusherApiRequests.SendAsync(n[1].Port, "POST", $"/apps/{PusherWireClient.AppId}/events",
+            $"{{\"name\":\"notice\",\"channels\":[\"#server-to-user-{user}\"],\"data\":\"hi\"}}", ct: ct)).Status.Should().Be(200);
+        (await bob.ReceiveAsync(ct)).Json.Should().Be($"{{\"event\":\"notice\",\"channel\":\"#server-to-user-{user}\",\"data\":\"hi\"}}");
+        using (ControlClient control = n[0].OpenControl())
+            (await control.CommandAsync("SEND MESSAGE server-to-user-" + user + " only-this", ct)).Should().Be("OK 1");
+        (await impostor.ReceiveTextAsync(ct).WithTimeout()).Should().Be("only-this", "the user's event did not reach the id of that name");
 
         await cluster.Redis.KillAsync();
         await TaskTimeouts.Eventually(async () => (await PusherApiRequests.TriggerAsync(n[0].Port, channel, "order", "lost", ct)).Status == 503);

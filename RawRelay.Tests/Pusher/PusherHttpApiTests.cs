@@ -61,6 +61,12 @@ public sealed class PusherHttpApiTests
         (await PusherApiRequests.SendAsync(_relay.Port, "POST", "/apps/app1/events", large, ct: ct)).Status.Should().Be(400, "data over --max-message");
         HttpReply tooLong = await HttpReply.ExchangeAsync(_relay.Port, "POST /apps/app1/events HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n", ct);
         tooLong.Status.Should().Be(413, "the body is bounded before it is read");
+        foreach (string socket in (string[])["1.2\\nXYZ", "12", ".5", "1.", "a.1", "1.2.3"])
+        {
+            (await PusherApiRequests.SendAsync(_relay.Port, "POST", "/apps/app1/events", $"{{\"name\":\"e\",\"channel\":\"{channel}\",\"data\":\"x\",\"socket_id\":\"{socket}\"}}", ct: ct))
+                .Status.Should().Be(400, $"a socket_id is <digits>.<digits>, not {socket}");
+        }
+
         string batch = $"{{\"batch\":[{{\"name\":\"ok\",\"channel\":\"{channel}\",\"data\":\"1\"}},{{\"channel\":\"{channel}\",\"data\":\"2\"}}]}}";
         (await PusherApiRequests.SendAsync(_relay.Port, "POST", "/apps/app1/batch_events", batch, ct: ct)).Status
             .Should().Be(400, "a batch is checked whole before any of it goes");

@@ -63,7 +63,7 @@ internal static class PusherScenario
             context.Report.Add($"relay CPU per delivery, Pusher batch_events of {batchSize}", pc, "ns", $"pusher_batch{batchSize}_cpu_ns");
             // The relay's own cost, whatever share of the cores the load generator took: the rate the Pusher
             // path keeps of the native one on a machine where the relay has the cores to itself.
-            if (batchSize > 1 && nativeCpu is { } nativeNs && nativeSeconds is not null)
+            if (batchSize > 1 && nativeCpu is { } nativeNs and > 0 && pc > 0 && nativeSeconds is not null)
                 context.Report.Add($"native / Pusher relay CPU per delivery, batch_events of {batchSize}", 100 * nativeNs / pc, "%", $"pusher_batch{batchSize}_cpu_vs_native_pct");
         }
     }

@@ -82,8 +82,10 @@ internal sealed class RelayUnderTest : IDisposable
     public long? PeakResidentBytes() => ReadStatus("VmHWM:");
 
     /// <summary>
-    /// CPU time the relay has used so far (user and system, all its threads, /proc/PID/stat in clock ticks of
-    /// 10 ms), or null when the PID is unknown: what a phase cost the relay, whatever share the load generator took.
+    /// CPU time the relay's threads have used so far, in seconds (the first field of each
+    /// /proc/PID/task/TID/schedstat, nanoseconds on a CPU), or null when the PID is unknown: what a phase cost
+    /// the relay, whatever share of the cores the load generator took. A thread that ends during a phase takes
+    /// its time with it (the relay's threads live on).
     /// </summary>
     public double? CpuSeconds()
     {
@@ -91,18 +93,27 @@ internal sealed class RelayUnderTest : IDisposable
             return null;
         try
         {
-            string stat = File.ReadAllText($"/proc/{pid}/stat");
-            string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');   // from field 3 (state) on
-            return (long.Parse(fields[11]) + long.Parse(fields[12])) / ClockTicksPerSecond;
+            long nanoseconds = 0;
+            foreach (string task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+            {
+                try
+                {
+                    string line = File.ReadAllText(Path.Combine(task, "schedstat"));
+                    nanoseconds += long.Parse(line.AsSpan(0, line.IndexOf(' ')), System.Globalization.CultureInfo.InvariantCulture);
+                }
+                catch (IOException)
+                {
+                    // That thread ended while we read.
+                }
+            }
+
+            return nanoseconds / 1e9;
         }
         catch (IOException)
         {
             return null;                        // the process is gone
         }
     }
-
-    /// <summary>USER_HZ, the unit of /proc's CPU times: 100 on every Linux architecture .NET runs on.</summary>
-    private const double ClockTicksPerSecond = 100;
 
     private long? ReadStatus(string field)
     {

@@ -35,12 +35,14 @@ internal sealed class Relay
 
     /// <summary>
     /// A message written in <see cref="Written"/>'s dialect to every connection on <paramref name="channel"/>,
-    /// except the one <paramref name="except"/> names: on this relay, or in a cluster on every relay. The count,
-    /// or -1 when the cluster is unavailable.
+    /// except the one <paramref name="except"/> names: on this relay, or in a cluster on every relay (but a
+    /// Pusher user's channel, whose users are each relay's). The count, or -1 when the cluster is unavailable.
     /// </summary>
     public Task<long> PublishWrittenAsync(string channel, byte[] payload, string? except)
     {
-        if (Registry.Cluster is { } cluster)
+        // A name the cluster reads as a stream of its own kind (a Pusher user's "#server-to-user-<id>" would
+        // be the id stream of "server-to-user-<id>") stays on this relay, as signed-in users do.
+        if (Registry.Cluster is { } cluster && !channel.StartsWith('#'))
             return cluster.PublishWrittenAsync(channel, payload, except);
         return Task.FromResult((long)DeliverWritten(channel, payload, except));
     }

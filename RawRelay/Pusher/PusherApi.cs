@@ -166,7 +166,21 @@ internal sealed class PusherApi(PusherServer server, Func<long> unixNow)
         }
 
         string? socketId = item.TryGetProperty("socket_id", out JsonElement socket) && socket.ValueKind == JsonValueKind.String ? socket.GetString() : null;
+        if (socketId is not null && !IsSocketId(socketId))
+        {
+            error = "socket_id is <digits>.<digits>";
+            return null;
+        }
+
         return new ApiEvent(eventName, [.. channels.Distinct(StringComparer.Ordinal)], data, socketId);
+    }
+
+    /// <summary>A socket id as Pusher gives them (<c>\d+\.\d+</c>): anything else is refused, never carried to the cluster.</summary>
+    private static bool IsSocketId(string value)
+    {
+        int dot = value.IndexOf('.');
+        return dot > 0 && dot < value.Length - 1 && value.AsSpan(0, dot).IndexOfAnyExceptInRange('0', '9') < 0
+            && value.AsSpan(dot + 1).IndexOfAnyExceptInRange('0', '9') < 0;
     }
 
     private byte[] Channels(Dictionary<string, string> query)

@@ -103,6 +103,7 @@ internal sealed class ConnectionExtras
     public bool SlowsSending => BacklogSince != 0 || Uncounted != 0;
 
     /// <summary>Whether every field is as a connection without extras has it, so that the object may be dropped (under the connection's lock).</summary>
-    public bool IsEmpty => BacklogSince == 0 && Reserved == 0 && Uncounted == 0 && CloseSent is null && KeptMessage is null && KeptLength == 0
-        && KeptReserved == 0 && RateCheckedAt == 0 && OwnChannels is null && Since is null;
+    public bool IsEmpty => BacklogSince == 0 && Reserved == 0 && Uncounted == 0 && CutOffCause == default && CloseSent is null
+        && KeptMessage is null && KeptLength == 0 && KeptReserved == 0 && RateTokens == 0 && RateCheckedAt == 0 && OwnChannels is null
+        && Since is null;
 }
