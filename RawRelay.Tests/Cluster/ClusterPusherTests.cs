@@ -9,7 +9,7 @@ namespace RawRelay.Tests.Cluster;
 /// subscription_succeeded, a native PUBLISH on any relay reaches it and counts it; once it has unsubscribed,
 /// it is counted no more. An HTTP API event posted to any relay, and a client event sent on any relay,
 /// reach the channel's connections on every relay, leaving out the socket it names wherever that is; with
-/// Redis gone, the HTTP API answers 503.
+/// Redis gone, the HTTP API answers 503. A presence channel's roster and member events are the cluster's.
 /// </summary>
 [TestFixture, NonParallelizable]
 public sealed class ClusterPusherTests
@@ -71,6 +71,55 @@ public sealed class ClusterPusherTests
 
         await cluster.Redis.KillAsync();
         await TaskTimeouts.Eventually(async () => (await PusherApiRequests.TriggerAsync(n[0].Port, channel, "order", "lost", ct)).Status == 503);
+    }
+
+    [Test, CancelAfter(60_000)]
+    public async Task A_presence_channels_roster_and_member_events_are_the_clusters(CancellationToken ct)
+    {
+        await using RelayCluster cluster = await RelayCluster.StartAsync(2, ct, "--pusher-app", $"{PusherWireClient.AppId}:{PusherWireClient.Key}:{PusherWireClient.Secret}");
+        RelayProcess[] n = cluster.Relays;
+        string channel = "presence-room-" + Guid.NewGuid().ToString("N")[..8];
+        static string Member(string id) => $"{{\"user_id\":\"{id}\",\"user_info\":{{\"name\":\"{id}\"}}}}";
+        static string Ids(PusherEvent succeeded) => string.Join(',', JsonDocument.Parse(succeeded.Data).RootElement.GetProperty("presence")
+            .GetProperty("ids").EnumerateArray().Select(e => e.GetString()).Order(StringComparer.Ordinal));
+
+        await using PusherWireClient ann = await PusherWireClient.ConnectAsync(n[0].Port, ct);
+        PusherEvent first = await ann.SubscribeAsync(channel, ct, Member("ann"));
+        first.Event.Should().Be("pusher_internal:subscription_succeeded");
+        Ids(first).Should().Be("ann");
+
+        await using PusherWireClient bob = await PusherWireClient.ConnectAsync(n[1].Port, ct);
+        PusherEvent second = await bob.SubscribeAsync(channel, ct, Member("bob"));
+        Ids(second).Should().Be("ann,bob", "the roster holds the user on the other relay");
+        JsonDocument.Parse(second.Data).RootElement.GetProperty("presence").GetProperty("hash").GetProperty("ann").GetProperty("name").GetString()
+            .Should().Be("ann");
+        PusherEvent added = await ann.ReceiveAsync(ct);
+        added.Event.Should().Be("pusher_internal:member_added", "ann on n1 hears of bob on n2");
+        JsonDocument.Parse(added.Data).RootElement.GetProperty("user_id").GetString().Should().Be("bob");
+
+        await using PusherWireClient bobAgain = await PusherWireClient.ConnectAsync(n[0].Port, ct);
+        Ids(await bobAgain.SubscribeAsync(channel, ct, Member("bob"))).Should().Be("ann,bob");
+        HttpReply users = await PusherApiRequests.SendAsync(n[1].Port, "GET", $"/apps/{PusherWireClient.AppId}/channels/{channel}/users", ct: ct);
+        users.Status.Should().Be(200, users.BodyText);
+        string.Join(',', JsonDocument.Parse(users.BodyText).RootElement.GetProperty("users").EnumerateArray()
+            .Select(u => u.GetProperty("id").GetString()).Order(StringComparer.Ordinal)).Should().Be("ann,bob");
+
+        await bob.SendAsync($"{{\"event\":\"pusher:unsubscribe\",\"data\":{{\"channel\":\"{channel}\"}}}}", ct);
+        await bobAgain.Raw.SendAsync(ClientFrames.Close(1000), ct);
+        (await bobAgain.Raw.ReceiveCloseCodeAsync(ct).WithTimeout()).Should().Be(1000);
+        PusherEvent removed = await ann.ReceiveAsync(ct);
+        removed.Event.Should().Be("pusher_internal:member_removed",
+            "bob's last connection anywhere left (his first leaving made no member_removed, or it would come first)");
+        JsonDocument.Parse(removed.Data).RootElement.GetProperty("user_id").GetString().Should().Be("bob");
+
+        // A relay that dies takes its users out of the roster within --node-timeout.
+        await using PusherWireClient cat = await PusherWireClient.ConnectAsync(n[1].Port, ct);
+        Ids(await cat.SubscribeAsync(channel, ct, Member("cat"))).Should().Be("ann,cat");
+        (await ann.ReceiveAsync(ct)).Event.Should().Be("pusher_internal:member_added");
+        n[1].Kill();
+        await TaskTimeouts.Eventually(async () =>
+            (await PusherApiRequests.SendAsync(n[0].Port, "GET", $"/apps/{PusherWireClient.AppId}/channels/{channel}", query: "info=user_count", ct: ct)).BodyText
+                .Contains("\"user_count\":1", StringComparison.Ordinal), TimeSpan.FromSeconds(RelayCluster.NodeTimeout + 3));
     }
 
     [Test, CancelAfter(60_000)]

@@ -128,6 +128,11 @@ internal sealed partial class ClusterNode
                 else
                     _log.Warn($"cluster: unreadable message on {subscription.Stream}");
                 return Task.CompletedTask;
+            case ClusterWire.NoticeKind:
+                if (_relay.Written is { } written && ClusterWire.TryParseNotice(bytes, out string except, out int start))
+                    written.Notice(subscription.Stream, bytes.AsSpan(start), except);
+
+                return Task.CompletedTask;
             case ClusterWire.Positioned:
                 if (ClusterWire.TryParsePositioned(bytes, withEpoch: true, out string epoch, out long offset, out MessageBody positioned))
                     _relay.PublishAt(subscription.Stream, MessageOf(bytes, positioned), epoch, offset);

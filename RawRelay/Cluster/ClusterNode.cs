@@ -202,8 +202,9 @@ internal sealed partial class ClusterNode : IClusterMembership, IAsyncDisposable
     private bool _loggedDown;
 
     /// <summary>
-    /// Writes this relay's part of the cluster state again, as after a Redis restart: its counts (its old ones
-    /// dropped first) and the subscriptions of the ids it has connections of. Returns its connections.
+    /// Writes this relay's part of the cluster state again, as after a Redis restart: its counts and presence
+    /// users (its old ones dropped first) and the subscriptions of the ids it has connections of. Returns its
+    /// connections.
     /// </summary>
     private async Task<int> RestoreAsync()
     {
@@ -231,6 +232,7 @@ internal sealed partial class ClusterNode : IClusterMembership, IAsyncDisposable
         }
 
         await SyncAsync(streams, null, reset: true).ConfigureAwait(false);
+        await RestorePresenceAsync().ConfigureAwait(false);
         return _relay.Registry.Count;
     }
 

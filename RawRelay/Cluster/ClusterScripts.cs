@@ -5,7 +5,9 @@ namespace RawRelay.Cluster;
 /// at one moment of the cluster's life. Keys (all under <c>rawrelay:</c>): <c>node:&lt;name&gt;</c> a relay's
 /// heartbeat (expires after <c>--node-timeout</c>), <c>nodes</c> the relays seen, <c>count:&lt;stream&gt;</c>
 /// a hash of relay name to its connections on the stream, <c>streams:&lt;name&gt;</c> the streams a relay
-/// has counts in (to prune a dead relay's), <c>subs:&lt;id&gt;</c> an id's subscriptions. A count only counts
+/// has counts in (to prune a dead relay's), <c>subs:&lt;id&gt;</c> an id's subscriptions, <c>pres:&lt;channel&gt;</c>
+/// a presence channel's users per relay, <c>pchans:&lt;name&gt;</c> the presence channels a relay has users in
+/// (to prune a dead relay's). A count only counts
 /// while its relay's heartbeat lives, so a dead relay leaves every count within <c>--node-timeout</c>.
 /// </summary>
 internal static class ClusterScripts
@@ -21,6 +23,115 @@ internal static class ClusterScripts
           return n
         end
 
+        """;
+
+    /// <summary>
+    /// A presence channel's users on live relays: a Lua function the presence scripts share. A field of
+    /// <c>pres:&lt;channel&gt;</c> is <c>&lt;relay&gt;\n&lt;user id&gt;</c>, its value <c>&lt;connections&gt;\n&lt;user_info&gt;</c>.
+    /// Returns the users in field order (a list of ids) and their infos (a table by id).
+    /// </summary>
+    private const string LiveMembers = """
+        local function members(key)
+          local ids, infos = {}, {}
+          local fields = redis.call('HGETALL', key)
+          for i = 1, #fields, 2 do
+            local at = string.find(fields[i], '\n', 1, true)
+            local node, user = string.sub(fields[i], 1, at - 1), string.sub(fields[i], at + 1)
+            if infos[user] == nil and redis.call('EXISTS', 'rawrelay:node:' .. node) == 1 then
+              local v = fields[i + 1]
+              infos[user] = string.sub(v, string.find(v, '\n', 1, true) + 1)
+              ids[#ids + 1] = user
+            end
+          end
+          return ids, infos
+        end
+
+        """;
+
+    /// <summary>Lets go of a relay's presence fields (it died, or starts again under its name): a Lua function.</summary>
+    private const string PrunePresence = """
+        local function prune_presence(node)
+          for _, key in ipairs(redis.call('SMEMBERS', 'rawrelay:pchans:' .. node)) do
+            for _, f in ipairs(redis.call('HKEYS', key)) do
+              if string.sub(f, 1, #node + 1) == node .. '\n' then redis.call('HDEL', key, f) end
+            end
+          end
+          redis.call('DEL', 'rawrelay:pchans:' .. node)
+        end
+
+        """;
+
+    /// <summary>
+    /// A presence join: KEYS[1] the channel's <c>pres:</c> hash, KEYS[2] the relay's <c>pchans:</c> set; ARGV[1]
+    /// the relay, ARGV[2] the user, ARGV[3] its user_info, ARGV[4] the most users a channel may have, ARGV[5]
+    /// the channel's stream channel, ARGV[6] the member_added notice. Returns {-1} when the channel is full,
+    /// else {1 when the user is new to the cluster (the notice went) or 0, then id, info, ... of the roster}.
+    /// </summary>
+    public const string PresenceJoin = LiveMembers + """
+        local ids, infos = members(KEYS[1])
+        local first = infos[ARGV[2]] == nil
+        if first and #ids >= tonumber(ARGV[4]) then return {-1} end
+        local f = ARGV[1] .. '\n' .. ARGV[2]
+        local v = redis.call('HGET', KEYS[1], f)
+        local n = 0
+        if v then n = tonumber(string.sub(v, 1, string.find(v, '\n', 1, true) - 1)) end
+        redis.call('HSET', KEYS[1], f, (n + 1) .. '\n' .. ARGV[3])
+        redis.call('SADD', KEYS[2], KEYS[1])
+        if first then
+          redis.call('PUBLISH', ARGV[5], ARGV[6])
+          ids[#ids + 1] = ARGV[2]
+          infos[ARGV[2]] = ARGV[3]
+        end
+        local out = {first and 1 or 0}
+        for _, id in ipairs(ids) do
+          out[#out + 1] = id
+          out[#out + 1] = infos[id]
+        end
+        return out
+        """;
+
+    /// <summary>
+    /// A presence leave: KEYS[1] the channel's <c>pres:</c> hash; ARGV[1] the relay, ARGV[2] the user, ARGV[3]
+    /// the channel's stream channel, ARGV[4] the member_removed notice. Returns 1 when that was the user's last
+    /// connection in the cluster (the notice went), else 0.
+    /// </summary>
+    public const string PresenceLeave = LiveMembers + """
+        local f = ARGV[1] .. '\n' .. ARGV[2]
+        local v = redis.call('HGET', KEYS[1], f)
+        if not v then return 0 end
+        local at = string.find(v, '\n', 1, true)
+        local n = tonumber(string.sub(v, 1, at - 1)) - 1
+        if n > 0 then
+          redis.call('HSET', KEYS[1], f, n .. string.sub(v, at))
+          return 0
+        end
+        redis.call('HDEL', KEYS[1], f)
+        local _, infos = members(KEYS[1])
+        if infos[ARGV[2]] ~= nil then return 0 end
+        redis.call('PUBLISH', ARGV[3], ARGV[4])
+        return 1
+        """;
+
+    /// <summary>A presence channel's roster: KEYS[1] its <c>pres:</c> hash. Returns {id, info, ...} of the users on live relays.</summary>
+    public const string PresenceMembers = LiveMembers + """
+        local ids, infos = members(KEYS[1])
+        local out = {}
+        for _, id in ipairs(ids) do
+          out[#out + 1] = id
+          out[#out + 1] = infos[id]
+        end
+        return out
+        """;
+
+    /// <summary>
+    /// After Redis lost a relay's state: one of its presence users written back. KEYS[1] the channel's
+    /// <c>pres:</c> hash, KEYS[2] the relay's <c>pchans:</c> set; ARGV[1] the relay, ARGV[2] the user, ARGV[3]
+    /// its connections there, ARGV[4] its user_info.
+    /// </summary>
+    public const string PresenceRestore = """
+        redis.call('HSET', KEYS[1], ARGV[1] .. '\n' .. ARGV[2], ARGV[3] .. '\n' .. ARGV[4])
+        redis.call('SADD', KEYS[2], KEYS[1])
+        return 0
         """;
 
     /// <summary>
@@ -86,9 +197,10 @@ internal static class ClusterScripts
     /// of stream and count (0 removes). An id stream's subscriptions are kept while the id has connections
     /// anywhere and expire a ttl after its last one. Returns the id's subscriptions.
     /// </summary>
-    public const string Sync = LiveCount + """
+    public const string Sync = LiveCount + PrunePresence + """
         local node = ARGV[1]
         if ARGV[3] == '1' then
+          prune_presence(node)
           for _, s in ipairs(redis.call('SMEMBERS', 'rawrelay:streams:' .. node)) do
             redis.call('HDEL', 'rawrelay:count:' .. s, node)
           end
@@ -119,7 +231,7 @@ internal static class ClusterScripts
     /// until now, 0 when it was not (Redis lost it, or it missed its heartbeats and was pruned): it must then
     /// write its state again.
     /// </summary>
-    public const string Heartbeat = """
+    public const string Heartbeat = PrunePresence + """
         local alive = redis.call('EXISTS', 'rawrelay:node:' .. ARGV[1])
         redis.call('SET', 'rawrelay:node:' .. ARGV[1], '1', 'PX', ARGV[2])
         redis.call('SADD', 'rawrelay:nodes', ARGV[1])
@@ -132,6 +244,7 @@ internal static class ClusterScripts
               end
             end
             redis.call('DEL', 'rawrelay:streams:' .. m)
+            prune_presence(m)
             redis.call('SREM', 'rawrelay:nodes', m)
           end
         end

@@ -37,6 +37,9 @@ internal static class ClusterWire
     /// <summary>A message written in a protocol's dialect (a Pusher event): <c>W&lt;except&gt;\n</c>, then the payload.</summary>
     public const byte Written = (byte)'W';
 
+    /// <summary>A protocol's notice for its sessions on a channel (<see cref="Notice"/>).</summary>
+    public const byte NoticeKind = (byte)'M';
+
     /// <summary>A marker a relay sends through a stream's channel to see its subscription work; others ignore it.</summary>
     public static byte[] Marker(string name) => [MarkerKind, .. Encoding.ASCII.GetBytes(name)];
 
@@ -79,11 +82,42 @@ internal static class ClusterWire
             return true;
         }
 
+        if (!TryParseKeyed(bytes, kindAt, out string except, out int payloadStart))
+            return false;
+        body = new MessageBody(false, except, payloadStart);
+        return true;
+    }
+
+    /// <summary>Reads a <see cref="Notice"/>: the key of the socket it leaves out, and where its payload starts.</summary>
+    public static bool TryParseNotice(ReadOnlySpan<byte> bytes, out string except, out int payloadStart)
+    {
+        except = "";
+        payloadStart = 0;
+        return bytes.Length > 0 && bytes[0] == NoticeKind && TryParseKeyed(bytes, 0, out except, out payloadStart);
+    }
+
+    /// <summary>After the kind byte at <paramref name="kindAt"/>: a key up to the first LF, then the payload.</summary>
+    private static bool TryParseKeyed(ReadOnlySpan<byte> bytes, int kindAt, out string key, out int payloadStart)
+    {
+        key = "";
+        payloadStart = 0;
         int line = bytes[(kindAt + 1)..].IndexOf((byte)'\n');
         if (line < 0)
             return false;
-        body = new MessageBody(false, Encoding.ASCII.GetString(bytes.Slice(kindAt + 1, line)), kindAt + line + 2);
+        key = Encoding.ASCII.GetString(bytes.Slice(kindAt + 1, line));
+        payloadStart = kindAt + line + 2;
         return true;
+    }
+
+    /// <summary>
+    /// A notice of a protocol's own for its sessions on a stream's channel (a presence member's arrival or
+    /// departure), never a message of the stream: <c>M&lt;except&gt;\n</c>, then the payload.
+    /// </summary>
+    public static byte[] Notice(string except, ReadOnlySpan<byte> payload)
+    {
+        byte[] bytes = WrittenMessage(except, payload);
+        bytes[0] = NoticeKind;
+        return bytes;
     }
 
     /// <summary>A message written in a protocol's dialect: its kind byte, the key of the connection it leaves out (empty: none), LF, the payload.</summary>

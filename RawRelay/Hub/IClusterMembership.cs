@@ -31,4 +31,7 @@ internal interface IClusterMembership
     /// counted, or -1 when the cluster is unavailable (then it reached none).
     /// </summary>
     Task<long> PublishWrittenAsync(string channel, byte[] payload, string? except);
+
+    /// <summary>Presence channels' users for the whole cluster.</summary>
+    IClusterPresence Presence { get; }
 }

@@ -12,4 +12,14 @@ internal interface IWrittenProtocol
 
     /// <summary>The connection named <paramref name="key"/> on this relay, or null (it is on another, or gone).</summary>
     IRelayConnection? Find(string key);
+
+    /// <summary>
+    /// A notice of the protocol's own from the cluster (a presence member's arrival or departure) for its
+    /// sessions on <paramref name="channel"/> here, but the one <paramref name="except"/> names: never a
+    /// message of the channel's stream (no position, no native connection gets it).
+    /// </summary>
+    void Notice(string channel, ReadOnlySpan<byte> payload, string except);
+
+    /// <summary>The presence users this relay's sessions hold (channel, user, connections, user_info), to write back to a cluster that lost them.</summary>
+    IEnumerable<(string Channel, string UserId, int Connections, string Info)> PresenceHeld();
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using RawRelay.Diagnostics;
 using RawRelay.Http;
 using RawRelay.Hub;
 using RawRelay.WebSockets;
@@ -41,9 +42,9 @@ internal sealed class PusherApi(PusherServer server, Func<long> unixNow)
             {
                 ("POST", ["events"]) => await EventsAsync(body).ConfigureAwait(false),
                 ("POST", ["batch_events"]) => await BatchEventsAsync(body).ConfigureAwait(false),
-                ("GET", ["channels"]) => Channels(query),
-                ("GET", ["channels", string name]) => Channel(Decode(name), query),
-                ("GET", ["channels", string name, "users"]) => Users(Decode(name)),
+                ("GET", ["channels"]) => await ChannelsAsync(query).ConfigureAwait(false),
+                ("GET", ["channels", string name]) => await ChannelAsync(Decode(name), query).ConfigureAwait(false),
+                ("GET", ["channels", string name, "users"]) => await UsersAsync(Decode(name)).ConfigureAwait(false),
                 ("POST", ["users", string user, "terminate_connections"]) => Terminate(Decode(user)),
                 (_, ["events"] or ["batch_events"] or ["channels"] or ["channels", _] or ["channels", _, "users"] or ["users", _, "terminate_connections"])
                     => Text(405, "method not allowed"),
@@ -53,6 +54,12 @@ internal sealed class PusherApi(PusherServer server, Func<long> unixNow)
         catch (JsonException)
         {
             return Text(400, "the body is not valid JSON");
+        }
+        catch (Exception e) when (server.Presence.Cluster is not null)
+        {
+            // A presence query the cluster's Redis did not answer.
+            server.Log.Warn($"pusher api {head.Method} {head.Path}: cluster unavailable: {e.Message}", LogField.Of("reason", e.Message));
+            return Unavailable;
         }
     }
 
@@ -183,23 +190,29 @@ internal sealed class PusherApi(PusherServer server, Func<long> unixNow)
             && value.AsSpan(dot + 1).IndexOfAnyExceptInRange('0', '9') < 0;
     }
 
-    private byte[] Channels(Dictionary<string, string> query)
+    private async Task<byte[]> ChannelsAsync(Dictionary<string, string> query)
     {
         string prefix = query.GetValueOrDefault("filter_by_prefix") ?? "";
         bool userCount = Info(query).Contains("user_count");
         if (userCount && !prefix.StartsWith("presence-", StringComparison.Ordinal))
             return Text(400, "info=user_count needs filter_by_prefix=presence-");
+        var listed = new List<(string Name, int Users)>();
+        foreach (Channel channel in server.Relay.Registry.Channels.InByteOrder())
+        {
+            if (channel.Count == 0 || !channel.Name.StartsWith(prefix, StringComparison.Ordinal)
+                || channel.Name.StartsWith(PusherServer.UserChannelPrefix, StringComparison.Ordinal))
+                continue;
+            listed.Add((channel.Name, userCount ? await server.Presence.UserCountAsync(channel.Name).ConfigureAwait(false) : 0));
+        }
+
         byte[] json = PusherJson.Write(w =>
         {
             w.WriteStartObject("channels");
-            foreach (Channel channel in server.Relay.Registry.Channels.InByteOrder())
+            foreach ((string name, int users) in listed)
             {
-                if (channel.Count == 0 || !channel.Name.StartsWith(prefix, StringComparison.Ordinal)
-                    || channel.Name.StartsWith(PusherServer.UserChannelPrefix, StringComparison.Ordinal))
-                    continue;
-                w.WriteStartObject(channel.Name);
+                w.WriteStartObject(name);
                 if (userCount)
-                    w.WriteNumber("user_count", server.Presence.UserCount(channel.Name));
+                    w.WriteNumber("user_count", users);
                 w.WriteEndObject();
             }
 
@@ -208,7 +221,7 @@ internal sealed class PusherApi(PusherServer server, Func<long> unixNow)
         return Complete(200, json);
     }
 
-    private byte[] Channel(string? name, Dictionary<string, string> query)
+    private async Task<byte[]> ChannelAsync(string? name, Dictionary<string, string> query)
     {
         if (name is null || !ChannelNames.IsValid(name))
             return Text(400, "invalid channel name");
@@ -217,25 +230,27 @@ internal sealed class PusherApi(PusherServer server, Func<long> unixNow)
         if (info.Contains("user_count") && !presence)
             return Text(400, "user_count is for presence channels");
         int connections = server.Relay.Registry.Channels.Find(name)?.Count ?? 0;
+        int users = info.Contains("user_count") ? await server.Presence.UserCountAsync(name).ConfigureAwait(false) : 0;
         byte[] json = PusherJson.Write(w =>
         {
             w.WriteBoolean("occupied", connections > 0);
             if (info.Contains("user_count"))
-                w.WriteNumber("user_count", server.Presence.UserCount(name));
+                w.WriteNumber("user_count", users);
             if (info.Contains("subscription_count"))
                 w.WriteNumber("subscription_count", connections);
         });
         return Complete(200, json);
     }
 
-    private byte[] Users(string? name)
+    private async Task<byte[]> UsersAsync(string? name)
     {
         if (name is null || !name.StartsWith("presence-", StringComparison.Ordinal) || !ChannelNames.IsValid(name))
             return Text(400, "users are listed for presence channels");
+        string[] ids = await server.Presence.UserIdsAsync(name).ConfigureAwait(false);
         byte[] json = PusherJson.Write(w =>
         {
             w.WriteStartArray("users");
-            foreach (string id in server.Presence.UserIds(name))
+            foreach (string id in ids)
             {
                 w.WriteStartObject();
                 w.WriteString("id", id);

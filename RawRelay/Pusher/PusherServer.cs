@@ -36,7 +36,7 @@ internal sealed class PusherServer : IProtocolRoutes, IWrittenProtocol
         Relay = relay;
         Log = log;
         Webhooks = webhooks;
-        Presence = new PresenceRoster(webhooks);
+        Presence = new PresenceRoster(webhooks, () => relay.Registry.Cluster?.Presence);
         _api = new PusherApi(this, unixNow);
         relay.Written = this;                   // Pusher events come and go in the cluster written as they are
     }
@@ -44,6 +44,10 @@ internal sealed class PusherServer : IProtocolRoutes, IWrittenProtocol
     public IDialect Dialect => PusherDialect.Instance;
 
     IRelayConnection? IWrittenProtocol.Find(string key) => FindSocket(key);
+
+    void IWrittenProtocol.Notice(string channel, ReadOnlySpan<byte> payload, string except) => Presence.Notice(channel, payload, except);
+
+    IEnumerable<(string Channel, string UserId, int Connections, string Info)> IWrittenProtocol.PresenceHeld() => Presence.Held();
 
     public PusherOptions Options { get; }
 

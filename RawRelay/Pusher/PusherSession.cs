@@ -1,4 +1,5 @@
 using System.Text.Json;
+using RawRelay.Diagnostics;
 using RawRelay.Hub;
 using RawRelay.WebSockets;
 
@@ -19,6 +20,8 @@ internal sealed class PusherSession : IConnectionSession
     private readonly string _refusalMessage;
     private readonly HashSet<string> _channels = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _presenceUser = new(StringComparer.Ordinal);    // presence channel -> user_id
+    private readonly Dictionary<string, Task> _presenceJoins = new(StringComparer.Ordinal);     // in a cluster: the join a leave waits for
+    private readonly Dictionary<string, List<byte[]>> _heldNotices = new(StringComparer.Ordinal); // notices before the subscription succeeded (locked)
     private WebSocketConnection? _connection;
     private volatile string? _userId;
 
@@ -39,6 +42,24 @@ internal sealed class PusherSession : IConnectionSession
 
     /// <summary>Queues one Pusher message of this connection's own.</summary>
     public void Send(byte[] json) => _connection?.SendText(json);
+
+    /// <summary>
+    /// A member notice from the cluster for a presence channel: sent, or kept until the channel's
+    /// subscription_succeeded has gone (so the roster comes first, and no later arrival is lost to it).
+    /// </summary>
+    public void Notify(string channel, byte[] notice)
+    {
+        lock (_heldNotices)
+        {
+            if (_heldNotices.TryGetValue(channel, out List<byte[]>? held))
+            {
+                held.Add(notice);
+                return;
+            }
+        }
+
+        Send(notice);
+    }
 
     /// <summary>
     /// Sends <c>pusher:error</c> and closes the WebSocket with the same code (pusher-js reads the close code to
@@ -116,7 +137,7 @@ internal sealed class PusherSession : IConnectionSession
     {
         // The relay's channels let go of the connection as it left the registry; the rosters are ours.
         foreach ((string channel, string userId) in _presenceUser)
-            _server.Presence.Leave(channel, this, userId);
+            LeavePresence(channel, userId);
         _presenceUser.Clear();
         _channels.Clear();
         _server.Closed(this);
@@ -180,6 +201,16 @@ internal sealed class PusherSession : IConnectionSession
 
             if (!_server.Relay.Join(_connection!, channel))
                 return;                         // closing
+            if (_server.Presence.Cluster is { } presence)
+            {
+                _channels.Add(channel);
+                _presenceUser[channel] = userId;
+                lock (_heldNotices)
+                    _heldNotices[channel] = [];
+                _presenceJoins[channel] = JoinClusterPresenceAsync(presence, channel, userId, info);
+                return;
+            }
+
             if (!_server.Presence.Join(channel, this, userId, info, out List<(string Id, string InfoJson)> members))
             {
                 _server.Relay.Leave(_connection!, channel);
@@ -219,7 +250,73 @@ internal sealed class PusherSession : IConnectionSession
         _server.Relay.Leave(_connection!, channel);
         _ = _server.Relay.AnnounceAsync(channel);
         if (_presenceUser.Remove(channel, out string? userId))
+            LeavePresence(channel, userId);
+    }
+
+    /// <summary>
+    /// In a cluster: once this relay gets the channel's messages and notices, the user joins the cluster's
+    /// roster, and subscription_succeeded goes with it, then the notices that came meanwhile. A full channel
+    /// or an unavailable cluster gets subscription_error and leaves the connection off the channel.
+    /// </summary>
+    private async Task JoinClusterPresenceAsync(IClusterPresence presence, string channel, string userId, string info)
+    {
+        IReadOnlyList<(string Id, string InfoJson)>? members = null;
+        string? failure = null;
+        try
+        {
+            await _server.Relay.AnnounceAsync(channel).ConfigureAwait(false);
+            members = await _server.Presence.JoinClusterAsync(presence, channel, this, userId, info).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            failure = e.Message;
+            _server.Log.Warn($"pusher: presence join of {channel} failed: {e.Message}", LogField.Of("reason", e.Message));
+        }
+
+        if (members is null)
+        {
+            _server.Relay.Leave(_connection!, channel);
+            lock (_heldNotices)
+                _heldNotices.Remove(channel);
+            Send(failure is null
+                ? PusherJson.SubscriptionError(channel, 403, $"presence channel has {PresenceRoster.MaxMembers} members")
+                : PusherJson.SubscriptionError(channel, 503, "cluster unavailable"));
+            return;
+        }
+
+        Send(PusherJson.PresenceSucceeded(channel, members));
+        List<byte[]>? held;
+        lock (_heldNotices)
+            _heldNotices.Remove(channel, out held);
+        foreach (byte[] notice in held ?? [])
+            Send(notice);
+    }
+
+    /// <summary>The user leaves a presence channel's roster: at once on a single relay; in a cluster after its join, without waiting.</summary>
+    private void LeavePresence(string channel, string userId)
+    {
+        if (_server.Presence.Cluster is not { } presence)
+        {
             _server.Presence.Leave(channel, this, userId);
+            return;
+        }
+
+        _presenceJoins.Remove(channel, out Task? joined);
+        _ = LeaveClusterPresenceAsync(presence, joined ?? Task.CompletedTask, channel, userId);
+    }
+
+    private async Task LeaveClusterPresenceAsync(IClusterPresence presence, Task joined, string channel, string userId)
+    {
+        try
+        {
+            await joined.ConfigureAwait(false);
+            await _server.Presence.LeaveClusterAsync(presence, channel, this, userId).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // Redis is away: the heartbeat's restore writes this relay's users back as its sessions hold them.
+            _server.Log.Debug($"pusher: presence leave of {channel} not written: {e.Message}");
+        }
     }
 
     private void ClientEvent(PusherClientMessage message)
