@@ -72,27 +72,12 @@ internal sealed class PresenceRoster(PusherWebhooks? webhooks = null, Func<IClus
     {
         lock (_gate)
         {
-            if (!_channels.TryGetValue(channel, out ChannelMembers? on) || !on.Sessions.Remove(session))
+            if (!RemoveLocal(channel, session, userId, out ChannelMembers? on, out bool last) || !last)
                 return;
-            if (on.Users.TryGetValue(userId, out (string Info, int Connections) user))
-            {
-                if (user.Connections > 1)
-                {
-                    on.Users[userId] = (user.Info, user.Connections - 1);
-                }
-                else
-                {
-                    on.Users.Remove(userId);
-                    on.Order.Remove(userId);
-                    webhooks?.MemberRemoved(channel, userId);
-                    byte[] removed = PusherJson.MemberRemoved(channel, userId);
-                    foreach (PusherSession other in on.Sessions)
-                        other.Send(removed);
-                }
-            }
-
-            if (on.Sessions.Count == 0)
-                _channels.Remove(channel);
+            webhooks?.MemberRemoved(channel, userId);
+            byte[] removed = PusherJson.MemberRemoved(channel, userId);
+            foreach (PusherSession other in on.Sessions)
+                other.Send(removed);
         }
     }
 
@@ -134,14 +119,14 @@ internal sealed class PresenceRoster(PusherWebhooks? webhooks = null, Func<IClus
         catch
         {
             lock (_gate)
-                RemoveLocal(channel, session, userId);
+                RemoveLocal(channel, session, userId, out _, out _);
             throw;
         }
 
         if (joined.Full)
         {
             lock (_gate)
-                RemoveLocal(channel, session, userId);
+                RemoveLocal(channel, session, userId, out _, out _);
             return null;
         }
 
@@ -155,7 +140,7 @@ internal sealed class PresenceRoster(PusherWebhooks? webhooks = null, Func<IClus
     {
         lock (_gate)
         {
-            if (!RemoveLocal(channel, session, userId))
+            if (!RemoveLocal(channel, session, userId, out _, out _))
                 return;
         }
 
@@ -207,21 +192,27 @@ internal sealed class PresenceRoster(PusherWebhooks? webhooks = null, Func<IClus
             on.Order.Add(userId);
     }
 
-    /// <summary>Under the lock: undoes <see cref="AddLocal"/>; false when the session was not on the channel.</summary>
-    private bool RemoveLocal(string channel, PusherSession session, string userId)
+    /// <summary>
+    /// Under the lock: undoes <see cref="AddLocal"/>; false when the session was not on the channel. <paramref name="last"/>
+    /// says whether it was its user's last session here; <paramref name="on"/> is the channel's (forgotten when empty).
+    /// </summary>
+    private bool RemoveLocal(string channel, PusherSession session, string userId,
+        [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ChannelMembers? on, out bool last)
     {
-        if (!_channels.TryGetValue(channel, out ChannelMembers? on) || !on.Sessions.Remove(session))
+        last = false;
+        if (!_channels.TryGetValue(channel, out on) || !on.Sessions.Remove(session))
             return false;
         if (on.Users.TryGetValue(userId, out (string Info, int Connections) user))
         {
-            if (user.Connections > 1)
-            {
-                on.Users[userId] = (user.Info, user.Connections - 1);
-            }
-            else
+            last = user.Connections == 1;
+            if (last)
             {
                 on.Users.Remove(userId);
                 on.Order.Remove(userId);
+            }
+            else
+            {
+                on.Users[userId] = (user.Info, user.Connections - 1);
             }
         }
 
