@@ -21,10 +21,13 @@ internal sealed partial class RelayProcess : IAsyncDisposable
         _errors = ErrorLog.Watch(() => process.Output + "\n", $"the relay process {process.Pid}");
     }
 
-    /// <summary>The program and first arguments that run the relay: <c>$RAWRELAY_BINARY</c> or <c>dotnet rawrelay.dll</c>.</summary>
+    /// <summary>
+    /// The program and first arguments that run the relay: <c>$RAWRELAY_BINARY</c> (a relative path is the
+    /// repository's, as in <c>RAWRELAY_BINARY=publish/rawrelay make test</c>) or <c>dotnet rawrelay.dll</c>.
+    /// </summary>
     public static IReadOnlyList<string> Command =>
         Environment.GetEnvironmentVariable("RAWRELAY_BINARY") is { Length: > 0 } binary
-            ? [Path.GetFullPath(binary)]
+            ? [Path.GetFullPath(binary, TestEnvironment.RepositoryRoot())]
             : ["dotnet", Path.Combine(AppContext.BaseDirectory, "rawrelay.dll")];
 
     /// <summary>True when the tests run the published native executable (RAWRELAY_BINARY), not the JIT build.</summary>
