@@ -10,6 +10,7 @@ namespace RawRelay.WebSockets;
 internal sealed partial class WebSocketConnection
 {
     private ConnectionExtras? _extras;
+    private bool _sendsSlow;                // the extras' SlowsSending, kept here so a delivery need not read them
 
     private ConnectionExtras Extras
     {
@@ -30,6 +31,7 @@ internal sealed partial class WebSocketConnection
         {
             if (value != 0 || _extras is not null)
                 Extras.BacklogSince = value;
+            _sendsSlow = _extras is { SlowsSending: true };
         }
     }
 
@@ -52,6 +54,7 @@ internal sealed partial class WebSocketConnection
         {
             if (value != 0 || _extras is not null)
                 Extras.Uncounted = value;
+            _sendsSlow = _extras is { SlowsSending: true };
         }
     }
 

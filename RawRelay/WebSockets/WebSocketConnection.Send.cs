@@ -60,7 +60,7 @@ internal sealed partial class WebSocketConnection
         {
             long pending = _queue.Cost + _inFlight;
             long limit = _context.Options.SendQueueLimit;
-            if (_extras is { } extras && extras.SlowsSending || _closeQueued || _cutOff || _disposed != 0
+            if (_sendsSlow || _closeQueued || _cutOff || _disposed != 0
                 || (pending + _queue.CostOf(frame.Length, false)) * 2 >= limit)
                 goto General;                   // a backlog, a replay, a close, or a queue past half its bound
             _queue.Enqueue(frame);
