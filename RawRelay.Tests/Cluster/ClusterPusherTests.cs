@@ -71,6 +71,13 @@ public sealed class ClusterPusherTests
 
         await cluster.Redis.KillAsync();
         await TaskTimeouts.Eventually(async () => (await PusherApiRequests.TriggerAsync(n[0].Port, channel, "order", "lost", ct)).Status == 503);
+        string presence = "presence-" + channel["private-".Length..];
+        for (int attempt = 0; attempt < 2; attempt++)
+        {
+            PusherEvent refused = await ann.SubscribeAsync(presence, ct, "{\"user_id\":\"ann\"}");
+            refused.Event.Should().Be("pusher:subscription_error", "a presence roster needs Redis (and a refused subscription may be tried again)");
+            refused.DataField("status").GetInt32().Should().Be(503);
+        }
     }
 
     [Test, CancelAfter(60_000)]

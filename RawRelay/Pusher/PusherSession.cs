@@ -10,15 +10,16 @@ namespace RawRelay.Pusher;
 /// with its socket id, <c>ping</c>/<c>pong</c>, <c>subscribe</c>/<c>unsubscribe</c> of public, <c>private-</c> and
 /// <c>presence-</c> channels with their signatures checked, <c>client-</c> events, <c>signin</c>. A subscription
 /// puts the connection on the relay's channel of that name, so it gets what any protocol publishes there.
-/// Its own state is touched only on the connection's receive loop (messages, then the end), one call at a time;
-/// <see cref="UserId"/> is read by the HTTP API.
+/// Its own state is touched only on the connection's receive loop (messages, then the end), one call at a time,
+/// but for a cluster presence join that failed, which takes its channel back; <see cref="UserId"/> is read by
+/// the HTTP API.
 /// </summary>
 internal sealed class PusherSession : IConnectionSession
 {
     private readonly PusherServer _server;
     private readonly int? _refusal;                 // the pusher:error code the connection gets at once, if any
     private readonly string _refusalMessage;
-    private readonly HashSet<string> _channels = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _channels = new(StringComparer.Ordinal);   // also left by a failed cluster join
     private readonly Dictionary<string, string> _presenceUser = new(StringComparer.Ordinal);    // presence channel -> user_id
     private readonly Dictionary<string, Task> _presenceJoins = new(StringComparer.Ordinal);     // in a cluster: the join a leave waits for
     private readonly Dictionary<string, List<byte[]>> _heldNotices = new(StringComparer.Ordinal); // notices before the subscription succeeded (locked)
@@ -149,7 +150,7 @@ internal sealed class PusherSession : IConnectionSession
         if (channel is not null && channel.StartsWith(PusherServer.UserChannelPrefix, StringComparison.Ordinal))
         {
             // pusher-js subscribes to the user's channel after its signin_success; the relay put it there already.
-            if (_userId is not null && channel == PusherServer.UserChannel(_userId) && _channels.Contains(channel))
+            if (_userId is not null && channel == PusherServer.UserChannel(_userId) && _channels.ContainsKey(channel))
                 Send(PusherJson.SubscriptionSucceeded(channel));
             else
                 Send(PusherJson.SubscriptionError(channel, 403, "a user's channel is for that user, once signed in"));
@@ -162,7 +163,7 @@ internal sealed class PusherSession : IConnectionSession
             return;
         }
 
-        if (_channels.Contains(channel))
+        if (_channels.ContainsKey(channel))
         {
             // pusher-js subscribes again after a reconnect only; a repeat is answered as the first was.
             if (!IsPresence(channel))
@@ -203,7 +204,7 @@ internal sealed class PusherSession : IConnectionSession
                 return;                         // closing
             if (_server.Presence.Cluster is { } presence)
             {
-                _channels.Add(channel);
+                _channels.TryAdd(channel, 0);
                 _presenceUser[channel] = userId;
                 lock (_heldNotices)
                     _heldNotices[channel] = [];
@@ -218,7 +219,7 @@ internal sealed class PusherSession : IConnectionSession
                 return;
             }
 
-            _channels.Add(channel);
+            _channels.TryAdd(channel, 0);
             _presenceUser[channel] = userId;
             SendWhenAnnounced(channel, PusherJson.PresenceSucceeded(channel, members));
             return;
@@ -226,7 +227,7 @@ internal sealed class PusherSession : IConnectionSession
 
         if (!_server.Relay.Join(_connection!, channel))
             return;
-        _channels.Add(channel);
+        _channels.TryAdd(channel, 0);
         SendWhenAnnounced(channel, PusherJson.SubscriptionSucceeded(channel));
     }
 
@@ -245,7 +246,7 @@ internal sealed class PusherSession : IConnectionSession
 
     private void Unsubscribe(string channel)
     {
-        if (!_channels.Remove(channel))
+        if (!_channels.TryRemove(channel, out _))
             return;
         _server.Relay.Leave(_connection!, channel);
         _ = _server.Relay.AnnounceAsync(channel);
@@ -275,6 +276,7 @@ internal sealed class PusherSession : IConnectionSession
 
         if (members is null)
         {
+            _channels.TryRemove(channel, out _);    // not subscribed: it may subscribe again
             _server.Relay.Leave(_connection!, channel);
             lock (_heldNotices)
                 _heldNotices.Remove(channel);
@@ -328,7 +330,7 @@ internal sealed class PusherSession : IConnectionSession
             return;
         }
 
-        if (channel is null || !_channels.Contains(channel) || !(IsPresence(channel) || channel.StartsWith("private-", StringComparison.Ordinal)))
+        if (channel is null || !_channels.ContainsKey(channel) || !(IsPresence(channel) || channel.StartsWith("private-", StringComparison.Ordinal)))
         {
             Send(PusherJson.Error(4301, "client events go to a private or presence channel the connection is subscribed to"));
             return;
@@ -363,7 +365,7 @@ internal sealed class PusherSession : IConnectionSession
         string own = PusherServer.UserChannel(userId);
         if (_server.Relay.Join(_connection!, own))
         {
-            _channels.Add(own);
+            _channels.TryAdd(own, 0);
             _ = _server.Relay.AnnounceAsync(own);
         }
     }
