@@ -29,6 +29,11 @@ public sealed class ClusterPusherTests
         await using RawWebSocketClient native = await RawWebSocketClient.ConnectAsync(n[1].Port, "nat", ct, query: "&channel=" + channel);
         string Event(string name, string data) => $"{{\"event\":\"{name}\",\"channel\":\"{channel}\",\"data\":\"{data}\"}}";
 
+        HttpReply listed = await PusherApiRequests.SendAsync(n[0].Port, "GET", $"/apps/{PusherWireClient.AppId}/channels", query: "filter_by_prefix=private-room-", ct: ct);
+        listed.BodyText.Should().Be($"{{\"channels\":{{\"{channel}\":{{}}}}}}", "the channels of every relay are listed");
+        HttpReply counted = await PusherApiRequests.SendAsync(n[0].Port, "GET", $"/apps/{PusherWireClient.AppId}/channels/{channel}", query: "info=subscription_count", ct: ct);
+        counted.BodyText.Should().Be("{\"occupied\":true,\"subscription_count\":4}", "ann on n1, bob, cat and the native client on n2");
+
         (await PusherApiRequests.TriggerAsync(n[0].Port, channel, "order", "one", ct)).Status.Should().Be(200);
         foreach (PusherWireClient client in (PusherWireClient[])[ann, bob, cat])
             (await client.ReceiveAsync(ct)).Json.Should().Be(Event("order", "one"), "an event posted to n1 reaches the channel on both relays");

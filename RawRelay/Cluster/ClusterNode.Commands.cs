@@ -196,7 +196,14 @@ internal sealed partial class ClusterNode : IClusterCommands
             replies.Ok(answers.Sum(static a => a.Count));
     }
 
-    private async Task ListChannelsAsync(ControlReplies replies)
+    public async Task<IReadOnlyDictionary<string, long>> ChannelCountsAsync() =>
+        await CountsAsync().WaitAsync(CommandTimeout).ConfigureAwait(false);
+
+    public async Task<long> ConnectionsAsync(string channel) =>
+        (long)await Db.ScriptEvaluateAsync(ClusterScripts.Count, [CountKey(channel)]).WaitAsync(CommandTimeout).ConfigureAwait(false);
+
+    /// <summary>Every relay's channels that have connections, the connections added up, in byte order.</summary>
+    private async Task<SortedDictionary<string, long>> CountsAsync()
     {
         var counts = new SortedDictionary<string, long>(StringComparer.Ordinal);
         foreach (ClusterReply answer in await AskAsync(ClusterWire.AllNodesChannel, "chans", "").ConfigureAwait(false))
@@ -208,6 +215,12 @@ internal sealed partial class ClusterNode : IClusterCommands
             }
         }
 
+        return counts;
+    }
+
+    private async Task ListChannelsAsync(ControlReplies replies)
+    {
+        SortedDictionary<string, long> counts = await CountsAsync().ConfigureAwait(false);
         foreach (string name in await SubscribedChannelsAsync().ConfigureAwait(false))
             counts.TryAdd(name, 0);             // subscribed to by ids with no connection on any relay (SPEC: listed)
         foreach ((string name, long count) in counts)

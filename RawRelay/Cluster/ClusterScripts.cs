@@ -134,6 +134,11 @@ internal static class ClusterScripts
         return 0
         """;
 
+    /// <summary>A stream's connections on live relays: KEYS[1] its count hash.</summary>
+    public const string Count = LiveCount + """
+        return live(KEYS[1])
+        """;
+
     /// <summary>
     /// SEND, PUBLISH, BROADCAST: counts the stream's connections and publishes the message to the relays that
     /// hold them, in one step. KEYS[1] the stream's count hash; ARGV[1] its channel, ARGV[2] the message.

@@ -34,4 +34,10 @@ internal interface IClusterMembership
 
     /// <summary>Presence channels' users for the whole cluster.</summary>
     IClusterPresence Presence { get; }
+
+    /// <summary>Every channel with a connection on a relay of the cluster, with its connections on all of them.</summary>
+    Task<IReadOnlyDictionary<string, long>> ChannelCountsAsync();
+
+    /// <summary>A channel's connections on every relay (as <c>OK &lt;n&gt;</c> counts them).</summary>
+    Task<long> ConnectionsAsync(string channel);
 }

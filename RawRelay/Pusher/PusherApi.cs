@@ -57,7 +57,7 @@ internal sealed class PusherApi(PusherServer server, Func<long> unixNow)
         }
         catch (Exception e) when (server.Presence.Cluster is not null)
         {
-            // A presence query the cluster's Redis did not answer.
+            // A query (channels, users) the cluster's Redis or relays did not answer.
             server.Log.Warn($"pusher api {head.Method} {head.Path}: cluster unavailable: {e.Message}", LogField.Of("reason", e.Message));
             return Unavailable;
         }
@@ -197,12 +197,11 @@ internal sealed class PusherApi(PusherServer server, Func<long> unixNow)
         if (userCount && !prefix.StartsWith("presence-", StringComparison.Ordinal))
             return Text(400, "info=user_count needs filter_by_prefix=presence-");
         var listed = new List<(string Name, int Users)>();
-        foreach (Channel channel in server.Relay.Registry.Channels.InByteOrder())
+        foreach (string name in await OccupiedAsync().ConfigureAwait(false))
         {
-            if (channel.Count == 0 || !channel.Name.StartsWith(prefix, StringComparison.Ordinal)
-                || channel.Name.StartsWith(PusherServer.UserChannelPrefix, StringComparison.Ordinal))
+            if (!name.StartsWith(prefix, StringComparison.Ordinal) || name.StartsWith(PusherServer.UserChannelPrefix, StringComparison.Ordinal))
                 continue;
-            listed.Add((channel.Name, userCount ? await server.Presence.UserCountAsync(channel.Name).ConfigureAwait(false) : 0));
+            listed.Add((name, userCount ? await server.Presence.UserCountAsync(name).ConfigureAwait(false) : 0));
         }
 
         byte[] json = PusherJson.Write(w =>
@@ -221,6 +220,14 @@ internal sealed class PusherApi(PusherServer server, Func<long> unixNow)
         return Complete(200, json);
     }
 
+    /// <summary>The channels with a connection, in byte order: this relay's, or in a cluster every relay's.</summary>
+    private async Task<IEnumerable<string>> OccupiedAsync()
+    {
+        if (server.Relay.Registry.Cluster is { } cluster)
+            return (await cluster.ChannelCountsAsync().ConfigureAwait(false)).Keys;
+        return server.Relay.Registry.Channels.InByteOrder().Where(static c => c.Count > 0).Select(static c => c.Name);
+    }
+
     private async Task<byte[]> ChannelAsync(string? name, Dictionary<string, string> query)
     {
         if (name is null || !ChannelNames.IsValid(name))
@@ -229,7 +236,9 @@ internal sealed class PusherApi(PusherServer server, Func<long> unixNow)
         bool presence = name.StartsWith("presence-", StringComparison.Ordinal);
         if (info.Contains("user_count") && !presence)
             return Text(400, "user_count is for presence channels");
-        int connections = server.Relay.Registry.Channels.Find(name)?.Count ?? 0;
+        long connections = server.Relay.Registry.Cluster is { } cluster
+            ? await cluster.ConnectionsAsync(name).ConfigureAwait(false)
+            : server.Relay.Registry.Channels.Find(name)?.Count ?? 0;
         int users = info.Contains("user_count") ? await server.Presence.UserCountAsync(name).ConfigureAwait(false) : 0;
         byte[] json = PusherJson.Write(w =>
         {
