@@ -135,6 +135,49 @@ public sealed class ClusterPusherTests
     }
 
     [Test, CancelAfter(60_000)]
+    public async Task Presence_joins_and_leaves_sent_at_once_and_a_relay_that_stops_leave_no_member_behind(CancellationToken ct)
+    {
+        await using RelayCluster cluster = await RelayCluster.StartAsync(2, ct, "--pusher-app", $"{PusherWireClient.AppId}:{PusherWireClient.Key}:{PusherWireClient.Secret}");
+        RelayProcess[] n = cluster.Relays;
+        string channel = "presence-desk-" + Guid.NewGuid().ToString("N")[..8];
+        await using PusherWireClient ann = await PusherWireClient.ConnectAsync(n[0].Port, ct);
+        (await ann.SubscribeAsync(channel, ct, "{\"user_id\":\"ann\"}")).Event.Should().Be("pusher_internal:subscription_succeeded");
+        async Task<string> MemberEventAsync()
+        {
+            PusherEvent e = await ann.ReceiveAsync(ct);
+            return $"{e.Event} {JsonDocument.Parse(e.Data).RootElement.GetProperty("user_id").GetString()}";
+        }
+
+        // Subscribe, unsubscribe, subscribe, without waiting for any answer, then go: every change is the cluster's, in order.
+        await using (PusherWireClient dan = await PusherWireClient.ConnectAsync(n[1].Port, ct))
+        {
+            string data = "{\"user_id\":\"dan\"}";
+            string auth = PusherWireClient.Key + ":" + PusherWireClient.Hmac($"{dan.SocketId}:{channel}:{data}");
+            string subscribe = JsonSerializer.Serialize(new { @event = "pusher:subscribe", data = new { channel, auth, channel_data = data } });
+            await dan.SendAsync(subscribe, ct);
+            await dan.SendAsync($"{{\"event\":\"pusher:unsubscribe\",\"data\":{{\"channel\":\"{channel}\"}}}}", ct);
+            await dan.SendAsync(subscribe, ct);
+            (await dan.ReceiveAsync(ct)).Event.Should().Be("pusher_internal:subscription_succeeded");
+            (await dan.ReceiveAsync(ct)).Event.Should().Be("pusher_internal:subscription_succeeded");
+            await dan.Raw.SendAsync(ClientFrames.Close(1000), ct);
+            (await dan.Raw.ReceiveCloseCodeAsync(ct).WithTimeout()).Should().Be(1000);
+        }
+
+        foreach (string expected in (string[])["pusher_internal:member_added dan", "pusher_internal:member_removed dan",
+                     "pusher_internal:member_added dan", "pusher_internal:member_removed dan"])
+            (await MemberEventAsync()).Should().Be(expected);
+        HttpReply users = await PusherApiRequests.SendAsync(n[0].Port, "GET", $"/apps/{PusherWireClient.AppId}/channels/{channel}/users", ct: ct);
+        users.BodyText.Should().Be("{\"users\":[{\"id\":\"ann\"}]}", "no join or leave was lost or counted twice");
+
+        // A relay stopped (SIGTERM) while its member does not answer the close: the member leaves everywhere.
+        await using PusherWireClient eve = await PusherWireClient.ConnectAsync(n[1].Port, ct);
+        (await eve.SubscribeAsync(channel, ct, "{\"user_id\":\"eve\"}")).Event.Should().Be("pusher_internal:subscription_succeeded");
+        (await MemberEventAsync()).Should().Be("pusher_internal:member_added eve");
+        n[1].Terminate();
+        (await MemberEventAsync()).Should().Be("pusher_internal:member_removed eve", "the relay that stops takes its users out of the roster with their member_removed");
+    }
+
+    [Test, CancelAfter(60_000)]
     public async Task A_publish_on_one_relay_reaches_a_pusher_client_on_another_and_counts_it(CancellationToken ct)
     {
         await using RelayCluster cluster = await RelayCluster.StartAsync(2, ct, "--pusher-app", $"{PusherWireClient.AppId}:{PusherWireClient.Key}:{PusherWireClient.Secret}");

@@ -14,18 +14,34 @@ internal sealed partial class ClusterNode : IClusterPresence
 
     public async Task<PresenceJoined> JoinAsync(string channel, string userId, string info, int maxMembers, byte[] memberAdded, string socketId)
     {
-        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(ClusterScripts.PresenceJoin, [PresenceKey(channel), PresenceChannelsKey],
-            [Name, userId, info, maxMembers, ClusterWire.StreamChannel(channel), ClusterWire.Notice(socketId, memberAdded)])
-            .WaitAsync(CommandTimeout).ConfigureAwait(false))!;
+        var result = (RedisResult[])(await RestoringOnFailure(Db.ScriptEvaluateAsync(ClusterScripts.PresenceJoin, [PresenceKey(channel), PresenceChannelsKey],
+            [Name, userId, info, maxMembers, ClusterWire.StreamChannel(channel), ClusterWire.Notice(socketId, memberAdded)])).ConfigureAwait(false))!;
         long outcome = (long)result[0];
         return outcome < 0 ? new PresenceJoined(true, false, []) : new PresenceJoined(false, outcome == 1, Members(result, 1));
     }
 
-    public async Task<bool> LeaveAsync(string channel, string userId, byte[] memberRemoved)
+    public async Task<bool> LeaveAsync(string channel, string userId, byte[] memberRemoved, bool allConnections = false)
     {
-        RedisResult left = await Db.ScriptEvaluateAsync(ClusterScripts.PresenceLeave, [PresenceKey(channel)],
-            [Name, userId, ClusterWire.StreamChannel(channel), ClusterWire.Notice("", memberRemoved)]).WaitAsync(CommandTimeout).ConfigureAwait(false);
+        RedisResult left = await RestoringOnFailure(Db.ScriptEvaluateAsync(ClusterScripts.PresenceLeave, [PresenceKey(channel), PresenceChannelsKey],
+            [Name, userId, ClusterWire.StreamChannel(channel), ClusterWire.Notice("", memberRemoved), allConnections ? "1" : "0"])).ConfigureAwait(false);
         return (long)left == 1;
+    }
+
+    /// <summary>
+    /// A presence change Redis did not confirm in time may still be applied there: the next heartbeat then
+    /// writes this relay's users again as its sessions hold them (its old ones dropped first).
+    /// </summary>
+    private async Task<RedisResult> RestoringOnFailure(Task<RedisResult> call)
+    {
+        try
+        {
+            return await call.WaitAsync(CommandTimeout).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            _needsRestore = true;
+            throw;
+        }
     }
 
     public async Task<IReadOnlyList<(string Id, string Info)>> MembersAsync(string channel)

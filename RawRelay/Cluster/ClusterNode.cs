@@ -246,7 +246,10 @@ internal sealed partial class ClusterNode : IClusterMembership, IAsyncDisposable
             return;
         try
         {
-            // Leave at once rather than after --node-timeout: the heartbeat and the counts go.
+            // Leave at once rather than after --node-timeout: the presence users (with their member_removed),
+            // then the heartbeat and the counts go.
+            if (_relay.Written is { } written)
+                await written.DepartAsync(this).WaitAsync(CommandTimeout).ConfigureAwait(false);
             await SyncAsync(["*"], null, reset: true).WaitAsync(CommandTimeout).ConfigureAwait(false);
             await Db.KeyDeleteAsync(ClusterWire.Prefix + "node:" + Name).WaitAsync(CommandTimeout).ConfigureAwait(false);
         }

@@ -91,9 +91,10 @@ internal static class ClusterScripts
         """;
 
     /// <summary>
-    /// A presence leave: KEYS[1] the channel's <c>pres:</c> hash; ARGV[1] the relay, ARGV[2] the user, ARGV[3]
-    /// the channel's stream channel, ARGV[4] the member_removed notice. Returns 1 when that was the user's last
-    /// connection in the cluster (the notice went), else 0.
+    /// A presence leave: KEYS[1] the channel's <c>pres:</c> hash, KEYS[2] the relay's <c>pchans:</c> set; ARGV[1]
+    /// the relay, ARGV[2] the user, ARGV[3] the channel's stream channel, ARGV[4] the member_removed notice,
+    /// ARGV[5] '1' for all the user's connections on this relay (it leaves the cluster), else one. Returns 1
+    /// when that was the user's last connection in the cluster (the notice went), else 0.
     /// </summary>
     public const string PresenceLeave = LiveMembers + """
         local f = ARGV[1] .. '\n' .. ARGV[2]
@@ -101,11 +102,16 @@ internal static class ClusterScripts
         if not v then return 0 end
         local at = string.find(v, '\n', 1, true)
         local n = tonumber(string.sub(v, 1, at - 1)) - 1
-        if n > 0 then
+        if n > 0 and ARGV[5] ~= '1' then
           redis.call('HSET', KEYS[1], f, n .. string.sub(v, at))
           return 0
         end
         redis.call('HDEL', KEYS[1], f)
+        local mine = false
+        for _, k in ipairs(redis.call('HKEYS', KEYS[1])) do
+          if string.sub(k, 1, #ARGV[1] + 1) == ARGV[1] .. '\n' then mine = true break end
+        end
+        if not mine then redis.call('SREM', KEYS[2], KEYS[1]) end
         local _, infos = members(KEYS[1])
         if infos[ARGV[2]] ~= nil then return 0 end
         redis.call('PUBLISH', ARGV[3], ARGV[4])

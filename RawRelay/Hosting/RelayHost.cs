@@ -193,9 +193,12 @@ internal sealed class RelayHost : IDisposable
         Task webhook = RunWebhookAsync(_webhook);
         Task pusherWebhook = RunWebhookAsync(_pusherWebhooks?.Sender);
         Task metrics = _metrics?.RunAsync(listening.Token) ?? Task.CompletedTask;
-        Task heartbeat = _cluster?.RunAsync(stop) ?? Task.CompletedTask;
+        // The heartbeat beats on while the clients close, so that the other relays do not take this one for
+        // dead (and drop its presence users unannounced) before it has left the cluster itself.
+        using var leaving = new CancellationTokenSource();
+        Task heartbeat = _cluster?.RunAsync(leaving.Token) ?? Task.CompletedTask;
 
-        await Task.WhenAll(controlLoop, pings, backlogs, expiry, presence, heartbeat).ConfigureAwait(false);
+        await Task.WhenAll(controlLoop, pings, backlogs, expiry, presence).ConfigureAwait(false);
         // SPEC order: stop accepting, close 1001 to every client and wait for them (at most the shutdown
         // timeout), then remove the control socket file.
         _log.Info($"shutting down: closing {_context.Live.Count} connection(s)");
@@ -206,6 +209,8 @@ internal sealed class RelayHost : IDisposable
         _http.Dispose();
         await metrics.ConfigureAwait(false);
         await Task.WhenAll(DrainWebhookAsync(_webhook, webhook), DrainWebhookAsync(_pusherWebhooks?.Sender, pusherWebhook)).ConfigureAwait(false);
+        await leaving.CancelAsync().ConfigureAwait(false);
+        await heartbeat.ConfigureAwait(false);
         if (_cluster is not null)
             await _cluster.DisposeAsync().ConfigureAwait(false);
         Dispose();

@@ -19,8 +19,12 @@ internal interface IClusterPresence
     /// </summary>
     Task<PresenceJoined> JoinAsync(string channel, string userId, string info, int maxMembers, byte[] memberAdded, string socketId);
 
-    /// <summary>One connection of the user less here; true (and <paramref name="memberRemoved"/> sent) when that was its last in the cluster.</summary>
-    Task<bool> LeaveAsync(string channel, string userId, byte[] memberRemoved);
+    /// <summary>
+    /// One connection of the user less here (all of them, as this relay leaves the cluster, with
+    /// <paramref name="allConnections"/>); true (and <paramref name="memberRemoved"/> sent) when that was its
+    /// last in the cluster.
+    /// </summary>
+    Task<bool> LeaveAsync(string channel, string userId, byte[] memberRemoved, bool allConnections = false);
 
     /// <summary>The channel's users on live relays, with their <c>user_info</c>.</summary>
     Task<IReadOnlyList<(string Id, string Info)>> MembersAsync(string channel);

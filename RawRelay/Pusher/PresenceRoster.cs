@@ -164,6 +164,16 @@ internal sealed class PresenceRoster(PusherWebhooks? webhooks = null, Func<IClus
         }
     }
 
+    /// <summary>This relay leaves the cluster: each user its sessions hold leaves the cluster's roster (<c>member_removed</c> where it was the last).</summary>
+    public async Task DepartAsync(IClusterPresence presence)
+    {
+        foreach ((string channel, string userId, _, _) in Held())
+        {
+            if (await presence.LeaveAsync(channel, userId, PusherJson.MemberRemoved(channel, userId), allConnections: true).ConfigureAwait(false))
+                webhooks?.MemberRemoved(channel, userId);
+        }
+    }
+
     /// <summary>The users this relay's sessions hold on each presence channel, with their connections here.</summary>
     public List<(string Channel, string UserId, int Connections, string Info)> Held()
     {

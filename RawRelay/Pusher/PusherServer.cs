@@ -49,6 +49,8 @@ internal sealed class PusherServer : IProtocolRoutes, IWrittenProtocol
 
     IEnumerable<(string Channel, string UserId, int Connections, string Info)> IWrittenProtocol.PresenceHeld() => Presence.Held();
 
+    Task IWrittenProtocol.DepartAsync(IClusterPresence presence) => Presence.DepartAsync(presence);
+
     public PusherOptions Options { get; }
 
     public Relay Relay { get; }

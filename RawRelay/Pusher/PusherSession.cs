@@ -21,7 +21,8 @@ internal sealed class PusherSession : IConnectionSession
     private readonly string _refusalMessage;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _channels = new(StringComparer.Ordinal);   // also left by a failed cluster join
     private readonly Dictionary<string, string> _presenceUser = new(StringComparer.Ordinal);    // presence channel -> user_id
-    private readonly Dictionary<string, Task> _presenceJoins = new(StringComparer.Ordinal);     // in a cluster: the join a leave waits for
+    private readonly Dictionary<string, Task> _presenceOps = new(StringComparer.Ordinal);       // in a cluster: a channel's last presence join or leave
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _presenceRound = new(StringComparer.Ordinal); // subscribes so far, per channel
     private readonly Dictionary<string, List<byte[]>> _heldNotices = new(StringComparer.Ordinal); // notices before the subscription succeeded (locked)
     private WebSocketConnection? _connection;
     private volatile string? _userId;
@@ -206,9 +207,8 @@ internal sealed class PusherSession : IConnectionSession
             {
                 _channels.TryAdd(channel, 0);
                 _presenceUser[channel] = userId;
-                lock (_heldNotices)
-                    _heldNotices[channel] = [];
-                _presenceJoins[channel] = JoinClusterPresenceAsync(presence, channel, userId, info);
+                int round = _presenceRound.AddOrUpdate(channel, 1, static (_, r) => r + 1);
+                _presenceOps[channel] = JoinClusterPresenceAsync(Previous(channel), presence, channel, userId, info, round);
                 return;
             }
 
@@ -257,12 +257,17 @@ internal sealed class PusherSession : IConnectionSession
     /// <summary>
     /// In a cluster: once this relay gets the channel's messages and notices, the user joins the cluster's
     /// roster, and subscription_succeeded goes with it, then the notices that came meanwhile. A full channel
-    /// or an unavailable cluster gets subscription_error and leaves the connection off the channel.
+    /// or an unavailable cluster gets subscription_error and leaves the connection off the channel (unless it
+    /// subscribed again meanwhile). A channel's joins and leaves run one after another, in the client's order,
+    /// so the cluster's count of this session follows what the client did.
     /// </summary>
-    private async Task JoinClusterPresenceAsync(IClusterPresence presence, string channel, string userId, string info)
+    private async Task JoinClusterPresenceAsync(Task previous, IClusterPresence presence, string channel, string userId, string info, int round)
     {
+        await previous.ConfigureAwait(false);   // never faults
         IReadOnlyList<(string Id, string InfoJson)>? members = null;
         string? failure = null;
+        lock (_heldNotices)
+            _heldNotices[channel] = [];
         try
         {
             await _server.Relay.AnnounceAsync(channel).ConfigureAwait(false);
@@ -276,25 +281,33 @@ internal sealed class PusherSession : IConnectionSession
 
         if (members is null)
         {
-            _channels.TryRemove(channel, out _);    // not subscribed: it may subscribe again
-            _server.Relay.Leave(_connection!, channel);
             lock (_heldNotices)
                 _heldNotices.Remove(channel);
+            if (_presenceRound.GetValueOrDefault(channel) == round)
+            {
+                // Not subscribed (it may subscribe again); a subscribe that came meanwhile keeps its own.
+                _channels.TryRemove(channel, out _);
+                _server.Relay.Leave(_connection!, channel);
+                _ = _server.Relay.AnnounceAsync(channel);
+            }
+
             Send(failure is null
                 ? PusherJson.SubscriptionError(channel, 403, $"presence channel has {PresenceRoster.MaxMembers} members")
                 : PusherJson.SubscriptionError(channel, 503, "cluster unavailable"));
             return;
         }
 
-        Send(PusherJson.PresenceSucceeded(channel, members));
-        List<byte[]>? held;
         lock (_heldNotices)
-            _heldNotices.Remove(channel, out held);
-        foreach (byte[] notice in held ?? [])
-            Send(notice);
+        {
+            // Under the lock, so that a notice coming now waits behind those held (their order is the cluster's).
+            Send(PusherJson.PresenceSucceeded(channel, members));
+            _heldNotices.Remove(channel, out List<byte[]>? held);
+            foreach (byte[] notice in held ?? [])
+                Send(notice);
+        }
     }
 
-    /// <summary>The user leaves a presence channel's roster: at once on a single relay; in a cluster after its join, without waiting.</summary>
+    /// <summary>The user leaves a presence channel's roster: at once on a single relay; in a cluster after the channel's join, without waiting.</summary>
     private void LeavePresence(string channel, string userId)
     {
         if (_server.Presence.Cluster is not { } presence)
@@ -303,15 +316,17 @@ internal sealed class PusherSession : IConnectionSession
             return;
         }
 
-        _presenceJoins.Remove(channel, out Task? joined);
-        _ = LeaveClusterPresenceAsync(presence, joined ?? Task.CompletedTask, channel, userId);
+        _presenceOps[channel] = LeaveClusterPresenceAsync(Previous(channel), presence, channel, userId);
     }
 
-    private async Task LeaveClusterPresenceAsync(IClusterPresence presence, Task joined, string channel, string userId)
+    /// <summary>The channel's last presence join or leave, which the next waits for.</summary>
+    private Task Previous(string channel) => _presenceOps.GetValueOrDefault(channel) ?? Task.CompletedTask;
+
+    private async Task LeaveClusterPresenceAsync(Task previous, IClusterPresence presence, string channel, string userId)
     {
         try
         {
-            await joined.ConfigureAwait(false);
+            await previous.ConfigureAwait(false);
             await _server.Presence.LeaveClusterAsync(presence, channel, this, userId).ConfigureAwait(false);
         }
         catch (Exception e)
