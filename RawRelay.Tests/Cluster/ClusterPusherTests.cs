@@ -17,8 +17,7 @@ public sealed class ClusterPusherTests
     [Test, CancelAfter(60_000)]
     public async Task Http_api_and_client_events_reach_the_channels_connections_on_every_relay_but_the_socket_they_leave_out(CancellationToken ct)
     {
-        await using RelayCluster cluster = await RelayCluster.StartAsync(2, ct, "--pusher-app", $"{PusherWireClient.AppId}:{PusherWireClient.Key}:{PusherWireClient.Secret}",
-            "--pusher-client-events");
+        await using RelayCluster cluster = await StartTwoAsync(ct, "--pusher-client-events");
         RelayProcess[] n = cluster.Relays;
         string channel = "private-room-" + Guid.NewGuid().ToString("N")[..8];
         await using PusherWireClient ann = await PusherWireClient.ConnectAsync(n[0].Port, ct);
@@ -88,7 +87,7 @@ public sealed class ClusterPusherTests
     [Test, CancelAfter(60_000)]
     public async Task A_presence_channels_roster_and_member_events_are_the_clusters(CancellationToken ct)
     {
-        await using RelayCluster cluster = await RelayCluster.StartAsync(2, ct, "--pusher-app", $"{PusherWireClient.AppId}:{PusherWireClient.Key}:{PusherWireClient.Secret}");
+        await using RelayCluster cluster = await StartTwoAsync(ct);
         RelayProcess[] n = cluster.Relays;
         string channel = "presence-room-" + Guid.NewGuid().ToString("N")[..8];
         static string Member(string id) => $"{{\"user_id\":\"{id}\",\"user_info\":{{\"name\":\"{id}\"}}}}";
@@ -137,7 +136,7 @@ public sealed class ClusterPusherTests
     [Test, CancelAfter(60_000)]
     public async Task Presence_joins_and_leaves_sent_at_once_and_a_relay_that_stops_leave_no_member_behind(CancellationToken ct)
     {
-        await using RelayCluster cluster = await RelayCluster.StartAsync(2, ct, "--pusher-app", $"{PusherWireClient.AppId}:{PusherWireClient.Key}:{PusherWireClient.Secret}");
+        await using RelayCluster cluster = await StartTwoAsync(ct);
         RelayProcess[] n = cluster.Relays;
         string channel = "presence-desk-" + Guid.NewGuid().ToString("N")[..8];
         await using PusherWireClient ann = await PusherWireClient.ConnectAsync(n[0].Port, ct);
@@ -180,7 +179,7 @@ public sealed class ClusterPusherTests
     [Test, CancelAfter(60_000)]
     public async Task A_publish_on_one_relay_reaches_a_pusher_client_on_another_and_counts_it(CancellationToken ct)
     {
-        await using RelayCluster cluster = await RelayCluster.StartAsync(2, ct, "--pusher-app", $"{PusherWireClient.AppId}:{PusherWireClient.Key}:{PusherWireClient.Secret}");
+        await using RelayCluster cluster = await StartTwoAsync(ct);
         RelayProcess[] n = cluster.Relays;
         string channel = "orders-" + Guid.NewGuid().ToString("N")[..8];
         await using PusherWireClient pusher = await PusherWireClient.ConnectAsync(n[1].Port, ct);
@@ -203,4 +202,8 @@ public sealed class ClusterPusherTests
         while ((next = (await pusher.ReceiveAsync(ct)).Json) != "{\"event\":\"message\",\"data\":\"still-here\"}")
             counted.Should().Contain(next, "only a publish that counted the Pusher client reaches it");
     }
+
+    /// <summary>Redis and two relays speaking Pusher (the test app).</summary>
+    private static Task<RelayCluster> StartTwoAsync(CancellationToken ct, params string[] more) =>
+        RelayCluster.StartAsync(2, ct, ["--pusher-app", $"{PusherWireClient.AppId}:{PusherWireClient.Key}:{PusherWireClient.Secret}", .. more]);
 }
