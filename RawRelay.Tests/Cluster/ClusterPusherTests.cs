@@ -123,11 +123,14 @@ public sealed class ClusterPusherTests
             "bob's last connection anywhere left (his first leaving made no member_removed, or it would come first)");
         JsonDocument.Parse(removed.Data).RootElement.GetProperty("user_id").GetString().Should().Be("bob");
 
-        // A relay that dies takes its users out of the roster within --node-timeout.
+        // A relay that dies takes its users out of the roster within --node-timeout, with their member_removed.
         await using PusherWireClient cat = await PusherWireClient.ConnectAsync(n[1].Port, ct);
         Ids(await cat.SubscribeAsync(channel, ct, Member("cat"))).Should().Be("ann,cat");
         (await ann.ReceiveAsync(ct)).Event.Should().Be("pusher_internal:member_added");
         n[1].Kill();
+        PusherEvent catLeft = await ann.ReceiveAsync(ct);
+        catLeft.Event.Should().Be("pusher_internal:member_removed", "the relays that see n2's heartbeat lapse send its users' member_removed");
+        JsonDocument.Parse(catLeft.Data).RootElement.GetProperty("user_id").GetString().Should().Be("cat");
         await TaskTimeouts.Eventually(async () =>
             (await PusherApiRequests.SendAsync(n[0].Port, "GET", $"/apps/{PusherWireClient.AppId}/channels/{channel}", query: "info=user_count", ct: ct)).BodyText
                 .Contains("\"user_count\":1", StringComparison.Ordinal), TimeSpan.FromSeconds(RelayCluster.NodeTimeout + 3));

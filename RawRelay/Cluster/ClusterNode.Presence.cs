@@ -12,10 +12,12 @@ internal sealed partial class ClusterNode : IClusterPresence
 {
     public IClusterPresence Presence => this;
 
-    public async Task<PresenceJoined> JoinAsync(string channel, string userId, string info, int maxMembers, byte[] memberAdded, string socketId)
+    public async Task<PresenceJoined> JoinAsync(string channel, string userId, string info, int maxMembers, byte[] memberAdded, byte[] memberRemoved,
+        string socketId)
     {
         var result = (RedisResult[])(await RestoringOnFailure(Db.ScriptEvaluateAsync(ClusterScripts.PresenceJoin, [PresenceKey(channel), PresenceChannelsKey],
-            [Name, userId, info, maxMembers, ClusterWire.StreamChannel(channel), ClusterWire.Notice(socketId, memberAdded)])).ConfigureAwait(false))!;
+            [Name, userId, info, maxMembers, ClusterWire.StreamChannel(channel), ClusterWire.Notice(socketId, memberAdded), ClusterWire.Notice("", memberRemoved)]))
+            .ConfigureAwait(false))!;
         long outcome = (long)result[0];
         return outcome < 0 ? new PresenceJoined(true, false, []) : new PresenceJoined(false, outcome == 1, Members(result, 1));
     }
@@ -56,10 +58,10 @@ internal sealed partial class ClusterNode : IClusterPresence
     {
         if (_relay.Written is not { } written)
             return;
-        foreach ((string channel, string userId, int connections, string info) in written.PresenceHeld())
+        foreach ((string channel, string userId, int connections, string info, byte[] removed) in written.PresenceHeld())
         {
             await Db.ScriptEvaluateAsync(ClusterScripts.PresenceRestore, [PresenceKey(channel), PresenceChannelsKey],
-                [Name, userId, connections, info]).ConfigureAwait(false);
+                [Name, userId, connections, info, ClusterWire.Notice("", removed)]).ConfigureAwait(false);
         }
     }
 

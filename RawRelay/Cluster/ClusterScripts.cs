@@ -26,11 +26,19 @@ internal static class ClusterScripts
         """;
 
     /// <summary>
-    /// A presence channel's users on live relays: a Lua function the presence scripts share. A field of
-    /// <c>pres:&lt;channel&gt;</c> is <c>&lt;relay&gt;\n&lt;user id&gt;</c>, its value <c>&lt;connections&gt;\n&lt;user_info&gt;</c>.
-    /// Returns the users in field order (a list of ids) and their infos (a table by id).
+    /// Lua functions the presence scripts share. A field of <c>pres:&lt;channel&gt;</c> is
+    /// <c>&lt;relay&gt;\n&lt;user id&gt;</c>; its value is <c>&lt;connections&gt;\n&lt;length&gt;\n</c>, then the
+    /// user's member_removed notice of that length (sent for it if its relay dies), then its user_info.
+    /// <c>members</c> returns the users on live relays in field order (a list of ids) and their infos (a table by id).
     /// </summary>
-    private const string LiveMembers = """
+    private const string PresenceFunctions = """
+        local function parse(v)
+          local a = string.find(v, '\n', 1, true)
+          local b = string.find(v, '\n', a + 1, true)
+          local len = tonumber(string.sub(v, a + 1, b - 1))
+          return tonumber(string.sub(v, 1, a - 1)), string.sub(v, b + 1, b + len), string.sub(v, b + len + 1)
+        end
+        local function value(n, removed, info) return n .. '\n' .. #removed .. '\n' .. removed .. info end
         local function members(key)
           local ids, infos = {}, {}
           local fields = redis.call('HGETALL', key)
@@ -38,8 +46,8 @@ internal static class ClusterScripts
             local at = string.find(fields[i], '\n', 1, true)
             local node, user = string.sub(fields[i], 1, at - 1), string.sub(fields[i], at + 1)
             if infos[user] == nil and redis.call('EXISTS', 'rawrelay:node:' .. node) == 1 then
-              local v = fields[i + 1]
-              infos[user] = string.sub(v, string.find(v, '\n', 1, true) + 1)
+              local _, _, info = parse(fields[i + 1])
+              infos[user] = info
               ids[#ids + 1] = user
             end
           end
@@ -48,12 +56,31 @@ internal static class ClusterScripts
 
         """;
 
-    /// <summary>Lets go of a relay's presence fields (it died, or starts again under its name): a Lua function.</summary>
-    private const string PrunePresence = """
-        local function prune_presence(node)
+    /// <summary>
+    /// Lets go of a relay's presence fields: a Lua function. With <c>announce</c> (the relay died), a user left
+    /// with no connection on a live relay gets its member_removed sent to the channel's relays; without (the
+    /// relay starts again under its name, or writes its users again) nothing is sent.
+    /// </summary>
+    private const string PrunePresence = PresenceFunctions + """
+        local function prune_presence(node, announce)
+          local prefix = 'rawrelay:pres:'
           for _, key in ipairs(redis.call('SMEMBERS', 'rawrelay:pchans:' .. node)) do
+            local gone = {}
             for _, f in ipairs(redis.call('HKEYS', key)) do
-              if string.sub(f, 1, #node + 1) == node .. '\n' then redis.call('HDEL', key, f) end
+              if string.sub(f, 1, #node + 1) == node .. '\n' then
+                if announce then
+                  local _, removed = parse(redis.call('HGET', key, f))
+                  gone[#gone + 1] = {string.sub(f, #node + 2), removed}
+                end
+                redis.call('HDEL', key, f)
+              end
+            end
+            if #gone > 0 then
+              local _, infos = members(key)
+              local stream = 'rawrelay:s:' .. string.sub(key, #prefix + 1)
+              for _, g in ipairs(gone) do
+                if infos[g[1]] == nil then redis.call('PUBLISH', stream, g[2]) end
+              end
             end
           end
           redis.call('DEL', 'rawrelay:pchans:' .. node)
@@ -64,18 +91,19 @@ internal static class ClusterScripts
     /// <summary>
     /// A presence join: KEYS[1] the channel's <c>pres:</c> hash, KEYS[2] the relay's <c>pchans:</c> set; ARGV[1]
     /// the relay, ARGV[2] the user, ARGV[3] its user_info, ARGV[4] the most users a channel may have, ARGV[5]
-    /// the channel's stream channel, ARGV[6] the member_added notice. Returns {-1} when the channel is full,
+    /// the channel's stream channel, ARGV[6] the member_added notice, ARGV[7] the member_removed notice (kept
+    /// for the relay's death). Returns {-1} when the channel is full,
     /// else {1 when the user is new to the cluster (the notice went) or 0, then id, info, ... of the roster}.
     /// </summary>
-    public const string PresenceJoin = LiveMembers + """
+    public const string PresenceJoin = PresenceFunctions + """
         local ids, infos = members(KEYS[1])
         local first = infos[ARGV[2]] == nil
         if first and #ids >= tonumber(ARGV[4]) then return {-1} end
         local f = ARGV[1] .. '\n' .. ARGV[2]
         local v = redis.call('HGET', KEYS[1], f)
         local n = 0
-        if v then n = tonumber(string.sub(v, 1, string.find(v, '\n', 1, true) - 1)) end
-        redis.call('HSET', KEYS[1], f, (n + 1) .. '\n' .. ARGV[3])
+        if v then n = parse(v) end
+        redis.call('HSET', KEYS[1], f, value(n + 1, ARGV[7], ARGV[3]))
         redis.call('SADD', KEYS[2], KEYS[1])
         if first then
           redis.call('PUBLISH', ARGV[5], ARGV[6])
@@ -96,14 +124,14 @@ internal static class ClusterScripts
     /// ARGV[5] '1' for all the user's connections on this relay (it leaves the cluster), else one. Returns 1
     /// when that was the user's last connection in the cluster (the notice went), else 0.
     /// </summary>
-    public const string PresenceLeave = LiveMembers + """
+    public const string PresenceLeave = PresenceFunctions + """
         local f = ARGV[1] .. '\n' .. ARGV[2]
         local v = redis.call('HGET', KEYS[1], f)
         if not v then return 0 end
-        local at = string.find(v, '\n', 1, true)
-        local n = tonumber(string.sub(v, 1, at - 1)) - 1
+        local n, removed, info = parse(v)
+        n = n - 1
         if n > 0 and ARGV[5] ~= '1' then
-          redis.call('HSET', KEYS[1], f, n .. string.sub(v, at))
+          redis.call('HSET', KEYS[1], f, value(n, removed, info))
           return 0
         end
         redis.call('HDEL', KEYS[1], f)
@@ -119,7 +147,7 @@ internal static class ClusterScripts
         """;
 
     /// <summary>A presence channel's roster: KEYS[1] its <c>pres:</c> hash. Returns {id, info, ...} of the users on live relays.</summary>
-    public const string PresenceMembers = LiveMembers + """
+    public const string PresenceMembers = PresenceFunctions + """
         local ids, infos = members(KEYS[1])
         local out = {}
         for _, id in ipairs(ids) do
@@ -132,10 +160,10 @@ internal static class ClusterScripts
     /// <summary>
     /// After Redis lost a relay's state: one of its presence users written back. KEYS[1] the channel's
     /// <c>pres:</c> hash, KEYS[2] the relay's <c>pchans:</c> set; ARGV[1] the relay, ARGV[2] the user, ARGV[3]
-    /// its connections there, ARGV[4] its user_info.
+    /// its connections there, ARGV[4] its user_info, ARGV[5] its member_removed notice.
     /// </summary>
-    public const string PresenceRestore = """
-        redis.call('HSET', KEYS[1], ARGV[1] .. '\n' .. ARGV[2], ARGV[3] .. '\n' .. ARGV[4])
+    public const string PresenceRestore = PresenceFunctions + """
+        redis.call('HSET', KEYS[1], ARGV[1] .. '\n' .. ARGV[2], value(ARGV[3], ARGV[5], ARGV[4]))
         redis.call('SADD', KEYS[2], KEYS[1])
         return 0
         """;
@@ -211,7 +239,7 @@ internal static class ClusterScripts
     public const string Sync = LiveCount + PrunePresence + """
         local node = ARGV[1]
         if ARGV[3] == '1' then
-          prune_presence(node)
+          prune_presence(node, false)
           for _, s in ipairs(redis.call('SMEMBERS', 'rawrelay:streams:' .. node)) do
             redis.call('HDEL', 'rawrelay:count:' .. s, node)
           end
@@ -255,7 +283,7 @@ internal static class ClusterScripts
               end
             end
             redis.call('DEL', 'rawrelay:streams:' .. m)
-            prune_presence(m)
+            prune_presence(m, true)
             redis.call('SREM', 'rawrelay:nodes', m)
           end
         end

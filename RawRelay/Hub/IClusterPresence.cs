@@ -15,9 +15,10 @@ internal interface IClusterPresence
     /// <summary>
     /// One more connection of <paramref name="userId"/> on <paramref name="channel"/> here; when it is the
     /// user's first in the cluster, <paramref name="memberAdded"/> goes to the channel's sessions on every
-    /// relay but the socket <paramref name="socketId"/>.
+    /// relay but the socket <paramref name="socketId"/>. <paramref name="memberRemoved"/> is kept, for the
+    /// other relays to send if this one dies.
     /// </summary>
-    Task<PresenceJoined> JoinAsync(string channel, string userId, string info, int maxMembers, byte[] memberAdded, string socketId);
+    Task<PresenceJoined> JoinAsync(string channel, string userId, string info, int maxMembers, byte[] memberAdded, byte[] memberRemoved, string socketId);
 
     /// <summary>
     /// One connection of the user less here (all of them, as this relay leaves the cluster, with

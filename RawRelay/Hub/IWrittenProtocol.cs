@@ -20,8 +20,11 @@ internal interface IWrittenProtocol
     /// </summary>
     void Notice(string channel, ReadOnlySpan<byte> payload, string except);
 
-    /// <summary>The presence users this relay's sessions hold (channel, user, connections, user_info), to write back to a cluster that lost them.</summary>
-    IEnumerable<(string Channel, string UserId, int Connections, string Info)> PresenceHeld();
+    /// <summary>
+    /// The presence users this relay's sessions hold (channel, user, connections, user_info, the notice of its
+    /// departure), to write back to a cluster that lost them.
+    /// </summary>
+    IEnumerable<(string Channel, string UserId, int Connections, string Info, byte[] MemberRemoved)> PresenceHeld();
 
     /// <summary>This relay leaves the cluster: the presence users its sessions hold leave the cluster's rosters (with their notices).</summary>
     Task DepartAsync(IClusterPresence presence);

@@ -113,8 +113,8 @@ internal sealed class PresenceRoster(PusherWebhooks? webhooks = null, Func<IClus
         PresenceJoined joined;
         try
         {
-            joined = await presence.JoinAsync(channel, userId, infoJson, MaxMembers, PusherJson.MemberAdded(channel, userId, infoJson), session.SocketId)
-                .ConfigureAwait(false);
+            joined = await presence.JoinAsync(channel, userId, infoJson, MaxMembers, PusherJson.MemberAdded(channel, userId, infoJson),
+                PusherJson.MemberRemoved(channel, userId), session.SocketId).ConfigureAwait(false);
         }
         catch
         {

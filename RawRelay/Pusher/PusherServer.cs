@@ -47,7 +47,8 @@ internal sealed class PusherServer : IProtocolRoutes, IWrittenProtocol
 
     void IWrittenProtocol.Notice(string channel, ReadOnlySpan<byte> payload, string except) => Presence.Notice(channel, payload, except);
 
-    IEnumerable<(string Channel, string UserId, int Connections, string Info)> IWrittenProtocol.PresenceHeld() => Presence.Held();
+    IEnumerable<(string Channel, string UserId, int Connections, string Info, byte[] MemberRemoved)> IWrittenProtocol.PresenceHeld() =>
+        Presence.Held().Select(static h => (h.Channel, h.UserId, h.Connections, h.Info, PusherJson.MemberRemoved(h.Channel, h.UserId)));
 
     Task IWrittenProtocol.DepartAsync(IClusterPresence presence) => Presence.DepartAsync(presence);
 
