@@ -239,8 +239,12 @@ public sealed class ClusterTests
         await TaskTimeouts.Eventually(async () => await a.CommandAsync("BROADCAST MESSAGE b", ct) == "OK 2",
             TimeSpan.FromSeconds(RelayCluster.NodeTimeout + 2));
         (await a.CommandAsync("PUBLISH MESSAGE news p", ct)).Should().Be("OK 1", "u2's subscription is back");
+        // Each relay's line is on its way to the test's pipe while the counts are back already: wait for it.
         foreach (RelayProcess relay in n)
+        {
+            await TaskTimeouts.Eventually(() => Task.FromResult(relay.CountLines(l => l.Contains("state was gone from Redis; restoring it", StringComparison.Ordinal)) > 0));
             relay.CountLines(l => l.Contains("state was gone from Redis; restoring it", StringComparison.Ordinal)).Should().Be(1);
+        }
     }
 
     [Test, CancelAfter(60_000)]

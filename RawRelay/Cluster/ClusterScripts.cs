@@ -29,7 +29,8 @@ internal static class ClusterScripts
     /// Lua functions the presence scripts share. A field of <c>pres:&lt;channel&gt;</c> is
     /// <c>&lt;relay&gt;\n&lt;user id&gt;</c>; its value is <c>&lt;connections&gt;\n&lt;length&gt;\n</c>, then the
     /// user's member_removed notice of that length (sent for it if its relay dies), then its user_info.
-    /// <c>members</c> returns the users on live relays in field order (a list of ids) and their infos (a table by id).
+    /// <c>members</c> returns the users on live relays in field order (a list of ids) and their infos (a table by id);
+    /// <c>roster</c> appends them to a reply as id, info, ...
     /// </summary>
     private const string PresenceFunctions = """
         local function parse(v)
@@ -52,6 +53,13 @@ internal static class ClusterScripts
             end
           end
           return ids, infos
+        end
+        local function roster(out, ids, infos)
+          for _, id in ipairs(ids) do
+            out[#out + 1] = id
+            out[#out + 1] = infos[id]
+          end
+          return out
         end
 
         """;
@@ -110,12 +118,7 @@ internal static class ClusterScripts
           ids[#ids + 1] = ARGV[2]
           infos[ARGV[2]] = ARGV[3]
         end
-        local out = {first and 1 or 0}
-        for _, id in ipairs(ids) do
-          out[#out + 1] = id
-          out[#out + 1] = infos[id]
-        end
-        return out
+        return roster({first and 1 or 0}, ids, infos)
         """;
 
     /// <summary>
@@ -149,12 +152,7 @@ internal static class ClusterScripts
     /// <summary>A presence channel's roster: KEYS[1] its <c>pres:</c> hash. Returns {id, info, ...} of the users on live relays.</summary>
     public const string PresenceMembers = PresenceFunctions + """
         local ids, infos = members(KEYS[1])
-        local out = {}
-        for _, id in ipairs(ids) do
-          out[#out + 1] = id
-          out[#out + 1] = infos[id]
-        end
-        return out
+        return roster({}, ids, infos)
         """;
 
     /// <summary>
