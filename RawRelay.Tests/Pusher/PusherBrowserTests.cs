@@ -33,7 +33,7 @@ public sealed class PusherBrowserTests
         _relay = RelayFixture.Start(o => o with
         {
             Static = _site,
-            PusherApp = new PusherApp(PusherWireClient.AppId, PusherWireClient.Key, PusherWireClient.Secret),
+            PusherApp = PusherWireClient.App,
         });
         _php = await PhpServer.StartAsync(Path.Combine(TestEnvironment.RepositoryRoot(), "RawRelay.Tests", "Pusher", "php"), _relay.ControlPath);
         _browser = await HeadlessChromium.LaunchAsync();

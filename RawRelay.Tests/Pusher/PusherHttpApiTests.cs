@@ -13,7 +13,7 @@ public sealed class PusherHttpApiTests
     [OneTimeSetUp]
     public void Start() => _relay = RelayFixture.Start(o => o with
     {
-        PusherApp = new PusherApp(PusherWireClient.AppId, PusherWireClient.Key, PusherWireClient.Secret),
+        PusherApp = PusherWireClient.App,
         MaxMessage = 64 * 1024,
     });
 

@@ -13,7 +13,7 @@ public sealed class PusherMetricsTests
     {
         await using RelayFixture relay = RelayFixture.Start(o => o with
         {
-            PusherApp = new PusherApp(PusherWireClient.AppId, PusherWireClient.Key, PusherWireClient.Secret),
+            PusherApp = PusherWireClient.App,
             Metrics = new IPEndPoint(IPAddress.Loopback, 0),
         });
         await using PusherWireClient pusher = await PusherWireClient.ConnectAsync(relay.Port, ct);

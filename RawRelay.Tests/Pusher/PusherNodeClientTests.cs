@@ -17,7 +17,7 @@ public sealed class PusherNodeClientTests
     [OneTimeSetUp]
     public void Start() => _relay = RelayFixture.Start(o => o with
     {
-        PusherApp = new PusherApp(PusherWireClient.AppId, PusherWireClient.Key, PusherWireClient.Secret),
+        PusherApp = PusherWireClient.App,
         PusherClientEvents = true,
     });
 

@@ -15,7 +15,7 @@ public sealed class PusherProtocolTests
     [OneTimeSetUp]
     public void Start() => _relay = RelayFixture.Start(o => o with
     {
-        PusherApp = new PusherApp(PusherWireClient.AppId, PusherWireClient.Key, PusherWireClient.Secret),
+        PusherApp = PusherWireClient.App,
         PusherClientEvents = true,
     });
 

@@ -20,7 +20,7 @@ public sealed class PusherWebhookTests
         await using WebhookEndpoint endpoint = WebhookEndpoint.Start();
         await using RelayFixture relay = RelayFixture.Start(o => o with
         {
-            PusherApp = new PusherApp(PusherWireClient.AppId, PusherWireClient.Key, PusherWireClient.Secret),
+            PusherApp = PusherWireClient.App,
             PusherClientEvents = true,
             PusherWebhook = endpoint.Url,
             OfflineDelay = 0.2,

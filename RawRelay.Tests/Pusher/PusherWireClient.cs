@@ -36,6 +36,9 @@ internal sealed class PusherWireClient : IAsyncDisposable
     public const string Key = "key1";
     public const string Secret = "secret1";
 
+    /// <summary>The tests' app, as a relay is given it (<c>--pusher-app app1:key1:secret1</c>).</summary>
+    public static readonly RawRelay.Pusher.PusherApp App = new(AppId, Key, Secret);
+
     private PusherWireClient(RawWebSocketClient raw, string socketId)
     {
         Raw = raw;
